@@ -1,0 +1,475 @@
+//! Client authentication at the token endpoint (RFC 6749 §2.3, RFC 8705 §2, RFC 7523 §2.2).
+//!
+//! One trait, [`ClientAuthentication`], and the methods that need no key material:
+//! [`NoneAuth`] (`none`), [`ClientSecretBasic`], [`ClientSecretPost`], [`TlsClientAuth`],
+//! [`SelfSignedTlsClientAuth`], and [`Unauthenticated`] (no client identity at all, for the JWT
+//! bearer grant as Google uses it). `grantwire-jose` implements the same trait for
+//! `client_secret_jwt` and `private_key_jwt`; the core never sees a key.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use http::header::{HeaderValue, AUTHORIZATION};
+use http::HeaderMap;
+use zeroize::Zeroizing;
+
+use crate::endpoint::{Endpoint, Issuer};
+use crate::form::{encode_into, Form};
+use crate::secret::{ClientId, ClientSecret};
+use crate::Error;
+
+/// A source of randomness passed in by the caller (the core has no RNG of its own).
+///
+/// Any `FnMut(&mut [u8])` is one, so a `rand` generator plugs in as
+/// `&mut |buf: &mut [u8]| rng.fill_bytes(buf)`. Production callers must use a cryptographically
+/// secure generator: the bytes become `jti` values, PKCE verifiers and `state`.
+pub trait Entropy {
+    /// Fills `dest` with random bytes.
+    fn fill_bytes(&mut self, dest: &mut [u8]);
+}
+
+impl<F: FnMut(&mut [u8])> Entropy for F {
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self(dest)
+    }
+}
+
+/// What a request builder is given from outside: the current time and an entropy source.
+pub struct Context<'a> {
+    now: SystemTime,
+    entropy: &'a mut dyn Entropy,
+}
+
+impl<'a> Context<'a> {
+    /// A context for one request.
+    pub fn new(now: SystemTime, entropy: &'a mut dyn Entropy) -> Self {
+        Self { now, entropy }
+    }
+
+    /// The time the caller says it is.
+    pub fn now(&self) -> SystemTime {
+        self.now
+    }
+
+    /// Fills `dest` from the caller's entropy source.
+    pub fn fill_random(&mut self, dest: &mut [u8]) {
+        self.entropy.fill_bytes(dest)
+    }
+}
+
+impl fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The client authentication methods registered with IANA (`token_endpoint_auth_method`,
+/// RFC 7591 §2, RFC 8705 §2.1.1, §2.2.1), plus [`AuthMethod::Unauthenticated`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthMethod {
+    /// `none`: a public client, `client_id` in the body (RFC 7591 §2).
+    None,
+    /// `client_secret_basic` (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_secret_post` (RFC 6749 §2.3.1).
+    ClientSecretPost,
+    /// `client_secret_jwt` (RFC 7523 §2.2, OpenID Connect Core §9).
+    ClientSecretJwt,
+    /// `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9).
+    PrivateKeyJwt,
+    /// `tls_client_auth` (RFC 8705 §2.1).
+    TlsClientAuth,
+    /// `self_signed_tls_client_auth` (RFC 8705 §2.2).
+    SelfSignedTlsClientAuth,
+    /// No client identity sent at all (JWT bearer grant without client authentication,
+    /// RFC 7523 §3.1). Not an IANA value.
+    Unauthenticated,
+}
+
+impl AuthMethod {
+    /// Every method, in the order of preference used by metadata helpers.
+    pub const ALL: [AuthMethod; 8] = [
+        AuthMethod::PrivateKeyJwt,
+        AuthMethod::ClientSecretJwt,
+        AuthMethod::ClientSecretBasic,
+        AuthMethod::ClientSecretPost,
+        AuthMethod::TlsClientAuth,
+        AuthMethod::SelfSignedTlsClientAuth,
+        AuthMethod::None,
+        AuthMethod::Unauthenticated,
+    ];
+
+    /// The IANA registry name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::None => "none",
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::ClientSecretJwt => "client_secret_jwt",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+            AuthMethod::TlsClientAuth => "tls_client_auth",
+            AuthMethod::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
+            AuthMethod::Unauthenticated => "unauthenticated",
+        }
+    }
+
+    /// Parses an IANA registry name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
+impl fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where the request goes, for methods that sign an audience into an assertion.
+#[derive(Clone, Copy, Debug)]
+pub struct AuthTarget<'a> {
+    /// The endpoint the request is sent to (token, introspection or revocation endpoint).
+    pub endpoint: &'a Endpoint,
+    /// The authorization server's issuer identifier, when the caller configured it. The
+    /// default audience of a client assertion (draft-ietf-oauth-rfc7523bis).
+    pub issuer: Option<&'a Issuer>,
+}
+
+/// The parts of a request a client-authentication method may add to.
+#[derive(Debug)]
+pub struct AuthParts<'a> {
+    /// The form body; names are unique, so a method cannot override a grant parameter.
+    pub form: &'a mut Form,
+    /// The request headers.
+    pub headers: &'a mut HeaderMap,
+}
+
+/// A way for a client to authenticate to the authorization server (RFC 6749 §2.3).
+///
+/// Implementations add form parameters and/or headers to a request. They get the target
+/// (endpoint and issuer) so assertion-based methods can pick their audience, and a [`Context`]
+/// with `now` and entropy so they stay deterministic under test.
+pub trait ClientAuthentication: Send + Sync {
+    /// The method, as named in the IANA registry.
+    fn method(&self) -> AuthMethod;
+
+    /// The client identifier, or `None` for [`Unauthenticated`].
+    fn client_id(&self) -> Option<&ClientId>;
+
+    /// Adds this method's parameters and headers to a request.
+    fn authenticate(
+        &self,
+        parts: &mut AuthParts<'_>,
+        target: &AuthTarget<'_>,
+        ctx: &mut Context<'_>,
+    ) -> Result<(), Error>;
+}
+
+/// `none`: a public client identifies itself with `client_id` in the body (RFC 6749 §2.3,
+/// RFC 7591 §2).
+#[derive(Clone, Debug)]
+pub struct NoneAuth {
+    client_id: ClientId,
+}
+
+impl NoneAuth {
+    /// A public client.
+    pub fn new(client_id: ClientId) -> Self {
+        Self { client_id }
+    }
+}
+
+impl ClientAuthentication for NoneAuth {
+    fn method(&self) -> AuthMethod {
+        AuthMethod::None
+    }
+    fn client_id(&self) -> Option<&ClientId> {
+        Some(&self.client_id)
+    }
+    fn authenticate(
+        &self,
+        parts: &mut AuthParts<'_>,
+        _: &AuthTarget<'_>,
+        _: &mut Context<'_>,
+    ) -> Result<(), Error> {
+        parts.form.append("client_id", self.client_id.as_str())
+    }
+}
+
+/// No client identity at all: for the JWT bearer grant where the assertion alone identifies the
+/// caller (RFC 7523 §3.1 makes client authentication optional there; Google service accounts).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unauthenticated;
+
+impl ClientAuthentication for Unauthenticated {
+    fn method(&self) -> AuthMethod {
+        AuthMethod::Unauthenticated
+    }
+    fn client_id(&self) -> Option<&ClientId> {
+        None
+    }
+    fn authenticate(
+        &self,
+        _: &mut AuthParts<'_>,
+        _: &AuthTarget<'_>,
+        _: &mut Context<'_>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// `client_secret_basic`: HTTP Basic with the client id and secret (RFC 6749 §2.3.1, RFC 7617).
+///
+/// By default both are form-encoded before base64, as RFC 6749 §2.3.1 requires, with a space
+/// sent as `%20` (read right by form decoders and plain percent decoders alike). For servers that
+/// do not decode, [`ClientSecretBasic::without_form_encoding`] sends them raw.
+///
+/// ```
+/// use grantwire::{ClientId, ClientSecret, ClientSecretBasic};
+/// let auth = ClientSecretBasic::new(ClientId::new("s6BhdRkqt3"), ClientSecret::new("7Fjfp0ZBr1KtDRbnfVdmIw"));
+/// assert_eq!(format!("{auth:?}"), r#"ClientSecretBasic { client_id: ClientId("s6BhdRkqt3"), .. }"#);
+/// ```
+#[derive(Clone)]
+pub struct ClientSecretBasic {
+    client_id: ClientId,
+    /// `Basic <base64>`, computed once.
+    header: Zeroizing<String>,
+}
+
+impl ClientSecretBasic {
+    /// Basic authentication with RFC 6749 §2.3.1 encoding.
+    pub fn new(client_id: ClientId, secret: ClientSecret) -> Self {
+        let mut raw = Zeroizing::new(Vec::with_capacity(
+            3 * (client_id.as_str().len() + secret.secret().len()) + 1,
+        ));
+        encode_into(&mut raw, client_id.as_str());
+        raw.push(b':');
+        encode_into(&mut raw, secret.secret());
+        Self::from_raw(client_id, &raw)
+    }
+
+    /// Basic authentication with id and secret sent as they are (RFC 7617 only), for servers
+    /// that do not form-decode. Fails when the id contains `:`, which RFC 7617 §2 cannot carry.
+    pub fn without_form_encoding(client_id: ClientId, secret: ClientSecret) -> Result<Self, Error> {
+        if client_id.as_str().contains(':') {
+            return Err(Error::InvalidParameter {
+                name: "client_id".into(),
+                reason: "a client id sent without form encoding cannot contain ':' (RFC 7617 §2)",
+            });
+        }
+        let mut raw = Zeroizing::new(Vec::new());
+        raw.extend_from_slice(client_id.as_str().as_bytes());
+        raw.push(b':');
+        raw.extend_from_slice(secret.secret().as_bytes());
+        Ok(Self::from_raw(client_id, &raw))
+    }
+
+    fn from_raw(client_id: ClientId, raw: &[u8]) -> Self {
+        let mut header = Zeroizing::new(String::with_capacity(6 + raw.len().div_ceil(3) * 4));
+        header.push_str("Basic ");
+        base64::engine::general_purpose::STANDARD.encode_string(raw, &mut header);
+        Self { client_id, header }
+    }
+}
+
+impl fmt::Debug for ClientSecretBasic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSecretBasic")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientAuthentication for ClientSecretBasic {
+    fn method(&self) -> AuthMethod {
+        AuthMethod::ClientSecretBasic
+    }
+    fn client_id(&self) -> Option<&ClientId> {
+        Some(&self.client_id)
+    }
+    fn authenticate(
+        &self,
+        parts: &mut AuthParts<'_>,
+        _: &AuthTarget<'_>,
+        _: &mut Context<'_>,
+    ) -> Result<(), Error> {
+        let mut value =
+            HeaderValue::from_str(&self.header).map_err(|_| Error::InvalidParameter {
+                name: "Authorization".into(),
+                reason: "could not form the Basic header",
+            })?;
+        value.set_sensitive(true);
+        if parts.headers.insert(AUTHORIZATION, value).is_some() {
+            return Err(Error::DuplicateParameter {
+                name: "Authorization".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `client_secret_post`: `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1).
+#[derive(Clone)]
+pub struct ClientSecretPost {
+    client_id: ClientId,
+    secret: ClientSecret,
+}
+
+impl ClientSecretPost {
+    /// Credentials in the body.
+    pub fn new(client_id: ClientId, secret: ClientSecret) -> Self {
+        Self { client_id, secret }
+    }
+}
+
+impl fmt::Debug for ClientSecretPost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSecretPost")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientAuthentication for ClientSecretPost {
+    fn method(&self) -> AuthMethod {
+        AuthMethod::ClientSecretPost
+    }
+    fn client_id(&self) -> Option<&ClientId> {
+        Some(&self.client_id)
+    }
+    fn authenticate(
+        &self,
+        parts: &mut AuthParts<'_>,
+        _: &AuthTarget<'_>,
+        _: &mut Context<'_>,
+    ) -> Result<(), Error> {
+        parts.form.append("client_id", self.client_id.as_str())?;
+        parts.form.append("client_secret", self.secret.secret())
+    }
+}
+
+/// `tls_client_auth`: mutual TLS with a PKI-issued certificate (RFC 8705 §2.1). The body carries
+/// `client_id`; the transport must present the certificate.
+#[derive(Clone, Debug)]
+pub struct TlsClientAuth {
+    client_id: ClientId,
+}
+
+impl TlsClientAuth {
+    /// Mutual-TLS client authentication.
+    pub fn new(client_id: ClientId) -> Self {
+        Self { client_id }
+    }
+}
+
+impl ClientAuthentication for TlsClientAuth {
+    fn method(&self) -> AuthMethod {
+        AuthMethod::TlsClientAuth
+    }
+    fn client_id(&self) -> Option<&ClientId> {
+        Some(&self.client_id)
+    }
+    fn authenticate(
+        &self,
+        parts: &mut AuthParts<'_>,
+        _: &AuthTarget<'_>,
+        _: &mut Context<'_>,
+    ) -> Result<(), Error> {
+        // RFC 8705 §2: the client_id parameter is sent so the server can find the registration.
+        parts.form.append("client_id", self.client_id.as_str())
+    }
+}
+
+/// `self_signed_tls_client_auth`: mutual TLS with a self-signed certificate registered with the
+/// server (RFC 8705 §2.2). The body carries `client_id`; the transport presents the certificate.
+#[derive(Clone, Debug)]
+pub struct SelfSignedTlsClientAuth {
+    client_id: ClientId,
+}
+
+impl SelfSignedTlsClientAuth {
+    /// Self-signed mutual-TLS client authentication.
+    pub fn new(client_id: ClientId) -> Self {
+        Self { client_id }
+    }
+}
+
+impl ClientAuthentication for SelfSignedTlsClientAuth {
+    fn method(&self) -> AuthMethod {
+        AuthMethod::SelfSignedTlsClientAuth
+    }
+    fn client_id(&self) -> Option<&ClientId> {
+        Some(&self.client_id)
+    }
+    fn authenticate(
+        &self,
+        parts: &mut AuthParts<'_>,
+        _: &AuthTarget<'_>,
+        _: &mut Context<'_>,
+    ) -> Result<(), Error> {
+        parts.form.append("client_id", self.client_id.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header_of(auth: &dyn ClientAuthentication) -> String {
+        let ep = Endpoint::parse("https://as.example/token").unwrap();
+        let mut form = Form::new();
+        let mut headers = HeaderMap::new();
+        let mut rng = |b: &mut [u8]| b.fill(0);
+        let mut ctx = Context::new(SystemTime::UNIX_EPOCH, &mut rng);
+        auth.authenticate(
+            &mut AuthParts {
+                form: &mut form,
+                headers: &mut headers,
+            },
+            &AuthTarget {
+                endpoint: &ep,
+                issuer: None,
+            },
+            &mut ctx,
+        )
+        .unwrap();
+        let v = headers.get(AUTHORIZATION).unwrap();
+        assert!(v.is_sensitive());
+        v.to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn basic_encodes_before_base64() {
+        // RFC 6749 §4.4.2 example credentials.
+        let a = ClientSecretBasic::new("s6BhdRkqt3".into(), ClientSecret::new("gX1fBat3bV"));
+        assert_eq!(header_of(&a), "Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW");
+        let a = ClientSecretBasic::new("a b".into(), ClientSecret::new("c:d+e"));
+        let b64 = header_of(&a);
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&b64["Basic ".len()..])
+            .unwrap();
+        assert_eq!(raw, b"a%20b:c%3Ad%2Be");
+        let raw_auth =
+            ClientSecretBasic::without_form_encoding("a b".into(), ClientSecret::new("c:d+e"))
+                .unwrap();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&header_of(&raw_auth)["Basic ".len()..])
+            .unwrap();
+        assert_eq!(raw, b"a b:c:d+e");
+        assert!(
+            ClientSecretBasic::without_form_encoding("a:b".into(), ClientSecret::new("x")).is_err()
+        );
+    }
+
+    #[test]
+    fn method_names_round_trip() {
+        for m in AuthMethod::ALL {
+            assert_eq!(AuthMethod::from_name(m.as_str()), Some(m));
+        }
+        assert_eq!(AuthMethod::from_name("client_secret_magic"), None);
+    }
+}

@@ -1,0 +1,238 @@
+//! `application/x-www-form-urlencoded` bodies (RFC 6749 Appendix B).
+//!
+//! [`Form`] writes a body, refusing a parameter name twice; [`parse`] reads one back (for the
+//! lenient profile, test servers and property tests).
+
+use crate::Error;
+
+/// A form body under construction. Each parameter name may appear once; a second
+/// [`Form::append`] of the same name is [`Error::DuplicateParameter`], so nothing is silently
+/// overridden.
+#[derive(Clone, Default)]
+pub struct Form {
+    body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Values may be secrets (client_secret, assertions): list names only.
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+/// Bytes sent as themselves: RFC 3986 unreserved characters. Everything else, space included,
+/// is percent-encoded, so `%20` is read as a space by form decoders and plain percent decoders
+/// alike (RFC 6749 §2.3.1 note).
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Percent-encodes `s` onto `out` with [`Form`]'s encoding.
+pub fn encode_into(out: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        if is_unreserved(b) {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        }
+    }
+}
+
+/// Percent-encodes `s` with [`Form`]'s encoding.
+pub fn encode(s: &str) -> String {
+    let mut v = Vec::with_capacity(s.len());
+    encode_into(&mut v, s);
+    // Only ASCII bytes are pushed.
+    String::from_utf8(v).unwrap_or_default()
+}
+
+impl Form {
+    /// An empty form with room for a typical token request.
+    pub fn new() -> Self {
+        Self {
+            body: Vec::with_capacity(256),
+        }
+    }
+
+    /// Appends `name=value`, or fails if `name` is already present.
+    pub fn append(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        if self.contains(name) {
+            return Err(Error::DuplicateParameter {
+                name: name.to_owned(),
+            });
+        }
+        self.push_pair(name, value);
+        Ok(())
+    }
+
+    /// Appends without the uniqueness check, for parameters the RFCs allow to repeat
+    /// (`resource`, `audience`).
+    pub(crate) fn push_pair(&mut self, name: &str, value: &str) {
+        if !self.body.is_empty() {
+            self.body.push(b'&');
+        }
+        encode_into(&mut self.body, name);
+        self.body.push(b'=');
+        encode_into(&mut self.body, value);
+    }
+
+    /// Whether a parameter called `name` is present.
+    pub fn contains(&self, name: &str) -> bool {
+        self.body.split(|&b| b == b'&').any(|pair| {
+            let key = pair.split(|&b| b == b'=').next().unwrap_or_default();
+            encoded_eq(key, name)
+        })
+    }
+
+    /// The (decoded) parameter names present, in order.
+    pub fn names(&self) -> impl Iterator<Item = String> + '_ {
+        self.body
+            .split(|&b| b == b'&')
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let key = pair.split(|&b| b == b'=').next().unwrap_or_default();
+                decode_component(key).unwrap_or_default()
+            })
+    }
+
+    /// The encoded body.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.body
+    }
+
+    /// The encoded body so far.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// Compares an encoded key with a plain name without allocating.
+fn encoded_eq(encoded: &[u8], name: &str) -> bool {
+    let mut i = 0;
+    for &b in name.as_bytes() {
+        if is_unreserved(b) {
+            if encoded.get(i) != Some(&b) {
+                return false;
+            }
+            i += 1;
+        } else {
+            let want = [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
+            if encoded.get(i..i + 3) != Some(&want[..]) {
+                return false;
+            }
+            i += 3;
+        }
+    }
+    i == encoded.len()
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes one form component: `+` is a space, `%XX` a byte; the result must be UTF-8.
+pub fn decode_component(s: &[u8]) -> Result<String, Error> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = s.get(i + 1).copied().and_then(hex_val);
+                let lo = s.get(i + 2).copied().and_then(hex_val);
+                match (hi, lo) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 2;
+                    }
+                    _ => return Err(Error::InvalidForm),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| Error::InvalidForm)
+}
+
+/// Decodes a percent-encoded string where `+` stays `+` (RFC 3986 percent-decoding, as servers
+/// that do not form-decode read it).
+pub fn percent_decode(s: &[u8]) -> Result<String, Error> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            let hi = s.get(i + 1).copied().and_then(hex_val);
+            let lo = s.get(i + 2).copied().and_then(hex_val);
+            match (hi, lo) {
+                (Some(h), Some(l)) => out.push(h << 4 | l),
+                _ => return Err(Error::InvalidForm),
+            }
+            i += 3;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| Error::InvalidForm)
+}
+
+/// Parses an `application/x-www-form-urlencoded` body into name/value pairs, in order.
+///
+/// ```
+/// let pairs = grantwire::form::parse(b"grant_type=client_credentials&scope=a%20b+c").unwrap();
+/// assert_eq!(pairs[1], ("scope".to_string(), "a b c".to_string()));
+/// ```
+pub fn parse(body: &[u8]) -> Result<Vec<(String, String)>, Error> {
+    body.split(|&b| b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let mut it = pair.splitn(2, |&b| b == b'=');
+            let k = decode_component(it.next().unwrap_or_default())?;
+            let v = decode_component(it.next().unwrap_or_default())?;
+            Ok((k, v))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_refuses_duplicates_and_encodes() {
+        let mut f = Form::new();
+        f.append("grant_type", "client_credentials").unwrap();
+        f.append("scope", "a b+c%").unwrap();
+        f.append("na me", "v").unwrap();
+        assert_eq!(
+            f.as_bytes(),
+            b"grant_type=client_credentials&scope=a%20b%2Bc%25&na%20me=v"
+        );
+        assert!(f.contains("na me"));
+        assert!(!f.contains("grant"));
+        assert_eq!(
+            f.append("scope", "x"),
+            Err(Error::DuplicateParameter {
+                name: "scope".into()
+            })
+        );
+        let back = parse(f.as_bytes()).unwrap();
+        assert_eq!(back[1].1, "a b+c%");
+        assert_eq!(format!("{f:?}"), r#"["grant_type", "scope", "na me"]"#);
+    }
+
+    #[test]
+    fn decode_errors_are_typed() {
+        assert_eq!(decode_component(b"%4"), Err(Error::InvalidForm));
+        assert_eq!(decode_component(b"%ff"), Err(Error::InvalidForm));
+        assert_eq!(percent_decode(b"a+b%20").unwrap(), "a+b ");
+    }
+}

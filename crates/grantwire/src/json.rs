@@ -1,0 +1,272 @@
+//! Bounded JSON reading shared by the response parsers: size and depth limits, a borrowed view
+//! of each member, duplicate detection, and a redacted snippet for bodies that are not JSON.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::Error;
+
+/// A JSON value as a parser sees it, borrowing strings from the body where it can.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Member<'de> {
+    Str(Cow<'de, str>),
+    U64(u64),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+    Null,
+    Array(Vec<Member<'de>>),
+    Object(Value),
+}
+
+impl Member<'_> {
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Member::Str(s) => Value::String(s.into_owned()),
+            Member::U64(n) => Value::from(n),
+            Member::I64(n) => Value::from(n),
+            Member::F64(n) => Value::from(n),
+            Member::Bool(b) => Value::Bool(b),
+            Member::Null => Value::Null,
+            Member::Array(a) => Value::Array(a.into_iter().map(Member::into_value).collect()),
+            Member::Object(v) => v,
+        }
+    }
+}
+
+struct MemberVisitor;
+
+impl<'de> Visitor<'de> for MemberVisitor {
+    type Value = Member<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Member::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Member::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Member::Str(Cow::Owned(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Member::U64(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Member::I64(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Member::F64(v))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Member::Bool(v))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Member::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Member::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(m) = seq.next_element_seed(MemberSeed)? {
+            out.push(m);
+        }
+        Ok(Member::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut obj = serde_json::Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let v: Value = map.next_value()?;
+            obj.insert(k, v);
+        }
+        Ok(Member::Object(Value::Object(obj)))
+    }
+}
+
+struct MemberSeed;
+
+impl<'de> DeserializeSeed<'de> for MemberSeed {
+    type Value = Member<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(MemberVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// The members of a top-level JSON object, in order, names borrowed where possible.
+pub(crate) type Members<'de> = Vec<(Cow<'de, str>, Member<'de>)>;
+
+struct ObjectVisitor;
+
+impl<'de> Visitor<'de> for ObjectVisitor {
+    type Value = Members<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(map.size_hint().unwrap_or(6).min(16));
+        while let Some(k) = map.next_key_seed(KeySeed)? {
+            let v = map.next_value_seed(MemberSeed)?;
+            out.push((k, v));
+        }
+        Ok(out)
+    }
+}
+
+/// How reading a JSON object failed.
+pub(crate) enum ReadError {
+    /// Not JSON at all (syntax error, trailing garbage, empty).
+    NotJson,
+    /// JSON, but not an object.
+    NotObject,
+}
+
+/// Rejects JSON that nests deeper than `limit` (arrays and objects), before serde sees it.
+pub(crate) fn check_depth(body: &[u8], limit: usize) -> Result<(), Error> {
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut esc = false;
+    for &b in body {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return Err(Error::NestingTooDeep { limit });
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Reads a top-level JSON object. Size and depth must have been checked.
+pub(crate) fn read_object(body: &[u8]) -> Result<Members<'_>, ReadError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let members = match de::Deserializer::deserialize_map(&mut de, ObjectVisitor) {
+        Ok(m) => m,
+        Err(e) if e.is_data() => return Err(ReadError::NotObject),
+        Err(_) => return Err(ReadError::NotJson),
+    };
+    de.end().map_err(|_| ReadError::NotJson)?;
+    Ok(members)
+}
+
+/// Reads a form-encoded body as members whose values are all strings.
+pub(crate) fn read_form(body: &[u8]) -> Option<Members<'static>> {
+    let pairs = crate::form::parse(body).ok()?;
+    if pairs.is_empty() {
+        return None;
+    }
+    Some(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (Cow::Owned(k), Member::Str(Cow::Owned(v))))
+            .collect(),
+    )
+}
+
+/// Finds the name of a member that appears twice among `known` names.
+pub(crate) fn duplicate_known(
+    members: &Members<'_>,
+    known: &[&'static str],
+) -> Option<&'static str> {
+    known
+        .iter()
+        .copied()
+        .find(|name| members.iter().filter(|(k, _)| k == name).count() > 1)
+}
+
+/// Longest snippet of a non-JSON body kept in an error.
+pub const SNIPPET_LEN: usize = 120;
+
+/// The start of a body, safe to log: at most [`SNIPPET_LEN`] characters, control characters
+/// turned into spaces, and every run of 16 or more token-like characters (letters, digits,
+/// `-._~+/%`) replaced by `[redacted]`, so no token or secret in the body can leak through.
+pub fn redacted_snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4 * SNIPPET_LEN)]);
+    let mut out = String::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 16 {
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || "-._~+/%".contains(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(if c.is_control() { ' ' } else { c });
+        }
+        if out.chars().count() >= SNIPPET_LEN {
+            break;
+        }
+    }
+    flush(&mut run, &mut out);
+    out.chars().take(SNIPPET_LEN).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_and_snippets() {
+        assert!(check_depth(b"{\"a\":[[[1]]]}", 4).is_ok());
+        assert_eq!(
+            check_depth(b"{\"a\":[[[[1]]]]}", 4),
+            Err(Error::NestingTooDeep { limit: 4 })
+        );
+        assert!(check_depth(b"{\"a\":\"[[[[[[\\\"[[[[\"}", 1).is_ok());
+        let s = redacted_snippet(b"<html>access_token=2YotnFZFEjr1zCsicMWpAA&x=1</html>\n");
+        assert_eq!(s, "<html>access_token=[redacted]&x=1</html> ");
+        assert!(redacted_snippet(&[b'a'; 10_000]).len() <= SNIPPET_LEN);
+    }
+}

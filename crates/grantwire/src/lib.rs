@@ -1,0 +1,79 @@
+//! # grantwire: Sans-IO OAuth 2.0 client building blocks
+//!
+//! Values in, values out. Builders turn values into an `http::Request<Vec<u8>>`; parsers turn a
+//! status, headers and body bytes into typed results. **This crate never opens a socket, never
+//! reads a clock and never draws randomness of its own**: the current time is an argument and
+//! entropy is an [`Entropy`] the caller passes in, so the same inputs give the same bytes.
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use grantwire::{ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, Scope, TokenEndpoint, TokenResponse};
+//!
+//! let endpoint = TokenEndpoint::parse("https://as.example/token")?;
+//! let auth = ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret"));
+//! let grant = ClientCredentials::new().scope(Scope::parse("read write")?).audience("https://api.example");
+//! let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+//! let mut entropy = |buf: &mut [u8]| buf.fill(0); // use a CSPRNG in production
+//! let request = grant.to_request(&endpoint, &auth, &mut Context::new(now, &mut entropy))?;
+//! assert_eq!(request.method(), "POST");
+//! // ... any transport sends `request` and returns status, headers and body ...
+//! let body = br#"{"access_token":"mF_9.B5f-4.1JqM","token_type":"Bearer","expires_in":3600}"#;
+//! let token = TokenResponse::parse(http::StatusCode::OK, &http::HeaderMap::new(), body, now)?;
+//! assert_eq!(token.expires_at(), Some(now + Duration::from_secs(3600)));
+//! # Ok::<(), grantwire::Error>(())
+//! ```
+//!
+//! ## In scope
+//! - Token requests: client credentials (RFC 6749 §4.4, with `audience` and RFC 8707
+//!   resources), refresh (§6), authorization code (§4.1.3) with PKCE (RFC 7636) and the
+//!   authorization URL (§4.1.1), JWT bearer (RFC 7523 §2.1), token exchange (RFC 8693).
+//! - Client authentication through one trait, [`ClientAuthentication`], with `none`,
+//!   `client_secret_basic`, `client_secret_post`, `tls_client_auth` and
+//!   `self_signed_tls_client_auth` built in; `grantwire-jose` adds the JWT methods.
+//! - Token responses (RFC 6749 §5.1) and OAuth error responses (§5.2) under a [`Profile`],
+//!   `WWW-Authenticate` (RFC 6750 §3) and `Retry-After` (RFC 9110 §10.2.3).
+//! - Secret newtypes that redact `Debug`, have no `Display`, compare in constant time and
+//!   zeroize on drop.
+//!
+//! ## Out of scope
+//! - Sending requests (see the adapter crates), TLS and certificates, reading the clock,
+//!   generating randomness, signing or verifying JWTs (`grantwire-jose`), caching tokens
+//!   across processes, and the user-agent side of redirects.
+//!
+//! ## Bounded work
+//! Parsers refuse bodies over [`ParseOptions::max_body_bytes`] (1 MiB by default) and JSON nested
+//! deeper than [`ParseOptions::max_depth`] (16), with typed errors; they never panic.
+
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod challenge;
+pub mod endpoint;
+pub mod error;
+pub mod form;
+pub mod grant;
+mod json;
+pub mod pkce;
+pub mod response;
+pub mod scope;
+pub mod secret;
+
+pub use http;
+
+pub use auth::{
+    AuthMethod, AuthParts, AuthTarget, ClientAuthentication, ClientSecretBasic, ClientSecretPost,
+    Context, Entropy, NoneAuth, SelfSignedTlsClientAuth, TlsClientAuth, Unauthenticated,
+};
+pub use challenge::Challenge;
+pub use endpoint::{Endpoint, Issuer, TokenEndpoint};
+pub use error::{Error, ErrorCode, ErrorResponse, ExpiresInProblem};
+pub use grant::{
+    AuthorizationCodeGrant, ClientCredentials, JwtBearer, RefreshGrant, TokenExchange,
+};
+pub use json::{redacted_snippet, SNIPPET_LEN};
+pub use pkce::{AuthorizationRequest, PkceVerifier, State};
+pub use response::{
+    parse_error_response, Expiry, ParseOptions, Profile, Quirk, Quirks, TokenResponse, TokenType,
+};
+pub use scope::Scope;
+pub use secret::{AccessToken, ClientId, ClientSecret, RefreshToken, SecretString};

@@ -1,0 +1,165 @@
+//! Scope: a set of scope tokens, space-delimited on the wire (RFC 6749 §3.3).
+
+use std::fmt;
+
+use crate::Error;
+
+/// An access-token scope (RFC 6749 §3.3): a set of case-sensitive tokens, each
+/// `1*( %x21 / %x23-5B / %x5D-7E )`, sent space-delimited.
+///
+/// Stored as one normalized string (tokens in first-seen order, duplicates removed), so building
+/// a request costs no allocation per token.
+///
+/// ```
+/// use grantwire::Scope;
+/// let scope = Scope::parse("read write read").unwrap();
+/// assert_eq!(scope.as_str(), "read write");
+/// assert!(scope.contains("write"));
+/// assert!(Scope::parse("bad\"token").is_err());
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Scope(String);
+
+/// Whether `b` may appear in a scope token (RFC 6749 §3.3 `scope-token`).
+fn is_scope_char(b: u8) -> bool {
+    matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E)
+}
+
+/// Checks one scope token.
+pub(crate) fn validate_token(token: &str) -> Result<(), Error> {
+    if token.is_empty() || !token.bytes().all(is_scope_char) {
+        return Err(Error::InvalidScope {
+            reason: "a scope token must be 1 or more of the characters %x21 / %x23-5B / %x5D-7E (RFC 6749 §3.3)",
+        });
+    }
+    Ok(())
+}
+
+impl Scope {
+    /// The empty scope.
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+
+    /// Parses a space-delimited scope string. Runs of spaces are tolerated; any other character
+    /// outside RFC 6749 §3.3 is an [`Error::InvalidScope`].
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        Self::from_tokens(s.split(' ').filter(|t| !t.is_empty()))
+    }
+
+    /// Builds a scope from individual tokens, validating each and removing duplicates.
+    pub fn from_tokens<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Result<Self, Error> {
+        let mut out = Scope(String::new());
+        for token in tokens {
+            out.insert(token)?;
+        }
+        Ok(out)
+    }
+
+    /// Adds one token (no-op when already present).
+    pub fn insert(&mut self, token: &str) -> Result<(), Error> {
+        validate_token(token)?;
+        if !self.contains(token) {
+            if !self.0.is_empty() {
+                self.0.push(' ');
+            }
+            self.0.push_str(token);
+        }
+        Ok(())
+    }
+
+    /// Whether the scope holds `token`.
+    pub fn contains(&self, token: &str) -> bool {
+        self.iter().any(|t| t == token)
+    }
+
+    /// Whether every token of `other` is in `self`.
+    pub fn is_superset_of(&self, other: &Scope) -> bool {
+        other.iter().all(|t| self.contains(t))
+    }
+
+    /// The tokens, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        self.0.split(' ').filter(|t| !t.is_empty())
+    }
+
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there are no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The wire form: tokens joined by single spaces.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Same set of tokens, whatever the order.
+    pub fn set_eq(&self, other: &Scope) -> bool {
+        self.len() == other.len() && self.is_superset_of(other)
+    }
+
+    /// Takes an already-normalized string without copying when it is valid.
+    pub(crate) fn from_owned(s: String) -> Result<Self, Error> {
+        let normalized = !s.starts_with(' ')
+            && !s.ends_with(' ')
+            && !s.contains("  ")
+            && s.split(' ').all(|t| validate_token(t).is_ok());
+        if normalized || s.is_empty() {
+            let mut seen_dup = false;
+            let scope = Scope(s);
+            for (i, t) in scope.iter().enumerate() {
+                if scope.iter().take(i).any(|u| u == t) {
+                    seen_dup = true;
+                    break;
+                }
+            }
+            if !seen_dup {
+                return Ok(scope);
+            }
+            return Self::parse(&scope.0);
+        }
+        Self::parse(&s)
+    }
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Scope").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_normalizes_and_rejects() {
+        assert_eq!(Scope::parse("  a  b a ").unwrap().as_str(), "a b");
+        assert!(Scope::parse("a\\b").is_err());
+        assert!(Scope::parse("caf\u{e9}").is_err());
+        assert!(Scope::parse("").unwrap().is_empty());
+        assert!(Scope::from_owned("x y x".into())
+            .unwrap()
+            .set_eq(&Scope::parse("y x").unwrap()));
+        assert_eq!(Scope::from_owned("x y".into()).unwrap().as_str(), "x y");
+        assert!(Scope::from_owned("x\ty".into()).is_err());
+    }
+}
