@@ -1,0 +1,1 @@
+//! Benchmarks of grantwire against peers; see `benches/` and `cargo xtask bench`.
