@@ -80,10 +80,13 @@ impl Form {
 
     /// Whether a parameter called `name` is present.
     pub fn contains(&self, name: &str) -> bool {
-        self.body.split(|&b| b == b'&').any(|pair| {
-            let key = pair.split(|&b| b == b'=').next().unwrap_or_default();
-            encoded_eq(key, name)
-        })
+        self.body
+            .split(|&b| b == b'&')
+            .filter(|p| !p.is_empty())
+            .any(|pair| {
+                let key = pair.split(|&b| b == b'=').next().unwrap_or_default();
+                encoded_eq(key, name)
+            })
     }
 
     /// The (decoded) parameter names present, in order.
