@@ -58,6 +58,10 @@ pub mod response;
 pub mod scope;
 pub mod secret;
 
+pub mod introspection;
+pub mod metadata;
+pub mod revocation;
+
 pub use http;
 
 pub use auth::{
@@ -77,3 +81,7 @@ pub use response::{
 };
 pub use scope::Scope;
 pub use secret::{AccessToken, ClientId, ClientSecret, RefreshToken, SecretString};
+
+pub use introspection::{ActiveToken, IntrospectionRequest, IntrospectionResponse, TokenTypeHint};
+pub use metadata::{Discovery, ServerMetadata};
+pub use revocation::{RevocationOutcome, RevocationRequest};
