@@ -2,12 +2,11 @@
 //! of each member, duplicate detection, and a redacted snippet for bodies that are not JSON.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-
-use crate::Error;
 
 /// A JSON value as a parser sees it, borrowing strings from the body where it can.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,9 +36,31 @@ impl Member<'_> {
     }
 }
 
-struct MemberVisitor;
+/// Depth bookkeeping shared by the visitors: the current depth, the limit, and a flag raised when
+/// the limit was hit (so the caller can tell "too deep" from "not JSON").
+#[derive(Clone, Copy)]
+struct Depth<'a> {
+    depth: usize,
+    limit: usize,
+    too_deep: &'a Cell<bool>,
+}
 
-impl<'de> Visitor<'de> for MemberVisitor {
+impl Depth<'_> {
+    fn enter<E: de::Error>(self) -> Result<Self, E> {
+        if self.depth + 1 > self.limit {
+            self.too_deep.set(true);
+            return Err(E::custom("nesting too deep"));
+        }
+        Ok(Self {
+            depth: self.depth + 1,
+            ..self
+        })
+    }
+}
+
+struct MemberVisitor<'a>(Depth<'a>);
+
+impl<'de> Visitor<'de> for MemberVisitor<'_> {
     type Value = Member<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
@@ -72,28 +93,30 @@ impl<'de> Visitor<'de> for MemberVisitor {
         Ok(Member::Null)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let inner = self.0.enter()?;
         let mut out = Vec::new();
-        while let Some(m) = seq.next_element_seed(MemberSeed)? {
+        while let Some(m) = seq.next_element_seed(MemberSeed(inner))? {
             out.push(m);
         }
         Ok(Member::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let inner = self.0.enter()?;
         let mut obj = serde_json::Map::new();
         while let Some(k) = map.next_key::<String>()? {
-            let v: Value = map.next_value()?;
-            obj.insert(k, v);
+            let v = map.next_value_seed(MemberSeed(inner))?;
+            obj.insert(k, v.into_value());
         }
         Ok(Member::Object(Value::Object(obj)))
     }
 }
 
-struct MemberSeed;
+struct MemberSeed<'a>(Depth<'a>);
 
-impl<'de> DeserializeSeed<'de> for MemberSeed {
+impl<'de> DeserializeSeed<'de> for MemberSeed<'_> {
     type Value = Member<'de>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(MemberVisitor)
+        d.deserialize_any(MemberVisitor(self.0))
     }
 }
 
@@ -127,17 +150,18 @@ impl<'de> DeserializeSeed<'de> for KeySeed {
 /// The members of a top-level JSON object, in order, names borrowed where possible.
 pub(crate) type Members<'de> = Vec<(Cow<'de, str>, Member<'de>)>;
 
-struct ObjectVisitor;
+struct ObjectVisitor<'a>(Depth<'a>);
 
-impl<'de> Visitor<'de> for ObjectVisitor {
+impl<'de> Visitor<'de> for ObjectVisitor<'_> {
     type Value = Members<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let inner = self.0.enter()?;
         let mut out = Vec::with_capacity(map.size_hint().unwrap_or(6).min(16));
         while let Some(k) = map.next_key_seed(KeySeed)? {
-            let v = map.next_value_seed(MemberSeed)?;
+            let v = map.next_value_seed(MemberSeed(inner))?;
             out.push((k, v));
         }
         Ok(out)
@@ -150,44 +174,23 @@ pub(crate) enum ReadError {
     NotJson,
     /// JSON, but not an object.
     NotObject,
+    /// Nested deeper than the limit.
+    TooDeep,
 }
 
-/// Rejects JSON that nests deeper than `limit` (arrays and objects), before serde sees it.
-pub(crate) fn check_depth(body: &[u8], limit: usize) -> Result<(), Error> {
-    let mut depth = 0usize;
-    let mut in_str = false;
-    let mut esc = false;
-    for &b in body {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if b == b'\\' {
-                esc = true;
-            } else if b == b'"' {
-                in_str = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_str = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > limit {
-                    return Err(Error::NestingTooDeep { limit });
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Reads a top-level JSON object. Size and depth must have been checked.
-pub(crate) fn read_object(body: &[u8]) -> Result<Members<'_>, ReadError> {
+/// Reads a top-level JSON object whose nesting (the object itself counting as 1) is at most
+/// `max_depth`. The size must have been checked.
+pub(crate) fn read_object(body: &[u8], max_depth: usize) -> Result<Members<'_>, ReadError> {
+    let too_deep = Cell::new(false);
+    let depth = Depth {
+        depth: 0,
+        limit: max_depth,
+        too_deep: &too_deep,
+    };
     let mut de = serde_json::Deserializer::from_slice(body);
-    let members = match de::Deserializer::deserialize_map(&mut de, ObjectVisitor) {
+    let members = match de::Deserializer::deserialize_map(&mut de, ObjectVisitor(depth)) {
         Ok(m) => m,
+        Err(_) if too_deep.get() => return Err(ReadError::TooDeep),
         Err(e) if e.is_data() => return Err(ReadError::NotObject),
         Err(_) => return Err(ReadError::NotJson),
     };
@@ -259,12 +262,21 @@ mod tests {
 
     #[test]
     fn depth_and_snippets() {
-        assert!(check_depth(b"{\"a\":[[[1]]]}", 4).is_ok());
-        assert_eq!(
-            check_depth(b"{\"a\":[[[[1]]]]}", 4),
-            Err(Error::NestingTooDeep { limit: 4 })
-        );
-        assert!(check_depth(b"{\"a\":\"[[[[[[\\\"[[[[\"}", 1).is_ok());
+        assert!(read_object(b"{\"a\":[[[1]]]}", 4).is_ok());
+        assert!(matches!(
+            read_object(b"{\"a\":[[[[1]]]]}", 4),
+            Err(ReadError::TooDeep)
+        ));
+        assert!(matches!(
+            read_object(b"{\"a\":{\"b\":{\"c\":{}}}}", 3),
+            Err(ReadError::TooDeep)
+        ));
+        assert!(read_object(b"{\"a\":\"[[[[[[\\\"[[[[\"}", 1).is_ok());
+        assert!(matches!(read_object(b"[1]", 4), Err(ReadError::NotObject)));
+        assert!(matches!(
+            read_object(b"{\"a\":1} x", 4),
+            Err(ReadError::NotJson)
+        ));
         let s = redacted_snippet(b"<html>access_token=2YotnFZFEjr1zCsicMWpAA&x=1</html>\n");
         assert_eq!(s, "<html>access_token=[redacted]&x=1</html> ");
         assert!(redacted_snippet(&[b'a'; 10_000]).len() <= SNIPPET_LEN);

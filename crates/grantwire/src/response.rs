@@ -418,9 +418,13 @@ pub(crate) fn read_members<'b>(
         quirks.add(Quirk::FormEncodedBody);
         json::read_form(body).ok_or_else(not_json)?
     } else {
-        json::check_depth(body, opts.max_depth)?;
-        match json::read_object(body) {
+        match json::read_object(body, opts.max_depth) {
             Ok(m) => m,
+            Err(ReadError::TooDeep) => {
+                return Err(Error::NestingTooDeep {
+                    limit: opts.max_depth,
+                })
+            }
             Err(ReadError::NotObject) if status.is_success() => {
                 return Err(Error::WrongType {
                     member: "(body)",
