@@ -1,0 +1,216 @@
+//! JWT client assertions (RFC 7523 §2.2, §3; draft-ietf-oauth-rfc7523bis): claim checks and the
+//! `jti` replay cache.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde_json::Value;
+
+use crate::params::Failure;
+use crate::registry::{ClientConfig, ClientRegistry};
+use crate::verify::AssertionTarget;
+
+/// Assertions longer than this are refused unread.
+pub(crate) const MAX_ASSERTION_LEN: usize = 16 * 1024;
+
+/// How strictly client assertions are checked (RFC 7523 §3, draft-ietf-oauth-rfc7523bis).
+///
+/// The defaults: `aud` must be the issuer identifier, as a single JSON string; `exp` at most 5
+/// minutes ahead; 30 seconds of leeway for `exp`, `iat` and `nbf`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssertionPolicy {
+    pub(crate) max_lifetime: Duration,
+    pub(crate) leeway: Duration,
+    pub(crate) legacy_token_endpoint_audience: bool,
+}
+
+impl Default for AssertionPolicy {
+    fn default() -> Self {
+        Self {
+            max_lifetime: Duration::from_secs(300),
+            leeway: Duration::from_secs(30),
+            legacy_token_endpoint_audience: false,
+        }
+    }
+}
+
+impl AssertionPolicy {
+    /// The strict default policy.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How far ahead of `now` an assertion's `exp` may be.
+    pub fn max_lifetime(mut self, max: Duration) -> Self {
+        self.max_lifetime = max;
+        self
+    }
+
+    /// Clock skew tolerated for `exp`, `iat` and `nbf`.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Legacy switch: also accept the token endpoint URL as `aud` (what Okta and Entra ID
+    /// demand; draft-ietf-oauth-rfc7523bis forbids it because of audience injection).
+    pub fn legacy_accept_token_endpoint_audience(mut self, accept: bool) -> Self {
+        self.legacy_token_endpoint_audience = accept;
+        self
+    }
+}
+
+/// Splits a compact JWS and decodes its header and payload as JSON objects.
+pub(crate) struct Compact<'a> {
+    pub(crate) header: serde_json::Map<String, Value>,
+    pub(crate) claims: serde_json::Map<String, Value>,
+    pub(crate) signing_input: &'a str,
+    pub(crate) signature: Vec<u8>,
+}
+
+fn decode_object(part: &str) -> Option<serde_json::Map<String, Value>> {
+    let bytes = URL_SAFE_NO_PAD.decode(part).ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+impl<'a> Compact<'a> {
+    pub(crate) fn parse(jws: &'a str) -> Option<Self> {
+        if jws.len() > MAX_ASSERTION_LEN {
+            return None;
+        }
+        let mut parts = jws.split('.');
+        let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self {
+            header: decode_object(h)?,
+            claims: decode_object(p)?,
+            signing_input: &jws[..h.len() + 1 + p.len()],
+            signature: URL_SAFE_NO_PAD.decode(s).ok()?,
+        })
+    }
+}
+
+/// The `iss` of an assertion, unverified (for request counters).
+pub(crate) fn unverified_issuer(assertion: &str) -> Option<String> {
+    let jws = Compact::parse(assertion)?;
+    jws.claims.get("iss")?.as_str().map(str::to_owned)
+}
+
+/// A whole number of seconds since the epoch.
+fn numeric_date(claims: &serde_json::Map<String, Value>, name: &str) -> Result<Option<u64>, ()> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or(()),
+    }
+}
+
+/// Checks the time claims, `iss`, `sub` and `jti` of an assertion whose signature has already
+/// been verified, and remembers its `jti`.
+pub(crate) struct AssertionVerifier {
+    pub(crate) policy: AssertionPolicy,
+    /// `(client_id, jti)` → the `exp` until which it is remembered.
+    seen: HashMap<(String, String), u64>,
+}
+
+impl AssertionVerifier {
+    pub(crate) fn new(policy: AssertionPolicy) -> Self {
+        Self {
+            policy,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Verifies a client assertion (RFC 7523 §3) and returns the client it authenticates.
+    pub(crate) fn verify_client_assertion<'r>(
+        &mut self,
+        registry: &'r ClientRegistry,
+        assertion: &str,
+        body_client_id: Option<&str>,
+        target: &AssertionTarget<'_>,
+    ) -> Result<&'r ClientConfig, Failure> {
+        let fail = || Failure::invalid_client("client assertion rejected", false);
+        let jws = Compact::parse(assertion).ok_or_else(fail)?;
+        let iss = jws
+            .claims
+            .get("iss")
+            .and_then(Value::as_str)
+            .ok_or_else(fail)?;
+        if body_client_id.is_some_and(|id| id != iss) {
+            return Err(fail());
+        }
+        let client = registry.get(iss).ok_or_else(fail)?;
+        if !crate::keys::verify_client_signature(client, &jws) {
+            return Err(fail());
+        }
+        self.check_claims(&jws, iss, target, true)
+            .map_err(|()| fail())?;
+        Ok(client)
+    }
+
+    /// Claim checks shared by client assertions and JWT bearer grants (RFC 7523 §3). For a
+    /// client assertion `sub` must equal `iss` (the client id).
+    pub(crate) fn check_claims(
+        &mut self,
+        jws: &Compact<'_>,
+        iss: &str,
+        target: &AssertionTarget<'_>,
+        sub_is_iss: bool,
+    ) -> Result<(), ()> {
+        let claims = &jws.claims;
+        if jws.header.contains_key("crit") {
+            return Err(());
+        }
+        let sub = claims.get("sub").and_then(Value::as_str).ok_or(())?;
+        if sub_is_iss && sub != iss {
+            return Err(());
+        }
+        match claims.get("aud") {
+            Some(Value::String(aud)) => {
+                let ok = aud == target.issuer
+                    || (self.policy.legacy_token_endpoint_audience && aud == target.token_endpoint);
+                if !ok {
+                    return Err(());
+                }
+            }
+            _ => return Err(()),
+        }
+        let leeway = self.policy.leeway.as_secs();
+        let now = target.now;
+        let exp = numeric_date(claims, "exp")?.ok_or(())?;
+        if exp.saturating_add(leeway) <= now {
+            return Err(());
+        }
+        if exp > now.saturating_add(self.policy.max_lifetime.as_secs()) {
+            return Err(());
+        }
+        if let Some(iat) = numeric_date(claims, "iat")? {
+            if iat > now.saturating_add(leeway) {
+                return Err(());
+            }
+        }
+        if let Some(nbf) = numeric_date(claims, "nbf")? {
+            if nbf > now.saturating_add(leeway) {
+                return Err(());
+            }
+        }
+        let jti = claims.get("jti").and_then(Value::as_str).ok_or(())?;
+        if jti.is_empty() || jti.len() > 256 {
+            return Err(());
+        }
+        self.seen
+            .retain(|_, remembered_until| *remembered_until > now);
+        let key = (iss.to_owned(), jti.to_owned());
+        if self.seen.contains_key(&key) {
+            return Err(());
+        }
+        self.seen.insert(key, exp.saturating_add(leeway));
+        Ok(())
+    }
+}

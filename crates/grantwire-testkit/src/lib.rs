@@ -1,0 +1,126 @@
+//! # grantwire-testkit: a strict, in-memory OAuth 2.0 authorization server for tests
+//!
+//! [`AuthServer`] is Sans-IO: an `http::Request<Vec<u8>>` goes in with the current time and an
+//! [`Entropy`](grantwire::Entropy) source, an `http::Response<Vec<u8>>` comes out. **It never
+//! reads a clock, never draws randomness of its own and never opens a socket**; the optional
+//! `loopback` feature adds [`LoopbackServer`], which serves it on `127.0.0.1` for clients that
+//! need a real HTTP peer.
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use grantwire::{ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, TokenEndpoint, TokenResponse};
+//! use grantwire_testkit::{AuthServer, ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, ServerConfig};
+//!
+//! let registry = ClientRegistry::new().with(
+//!     ClientConfig::new("svc", ClientAuthConfig::ClientSecretBasic(ClientSecret::new("s3cret")))
+//!         .grant(GrantType::ClientCredentials)
+//!         .scopes(["read"]),
+//! );
+//! let mut server = AuthServer::new(ServerConfig::new("https://as.example")?, registry);
+//! let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+//! let mut entropy = |buf: &mut [u8]| buf.fill(7); // a CSPRNG outside tests
+//!
+//! let endpoint = TokenEndpoint::parse(&server.token_endpoint())?;
+//! let auth = ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret"));
+//! let request = ClientCredentials::new().to_request(&endpoint, &auth, &mut Context::new(now, &mut entropy))?;
+//! let response = server.handle(&request, now, &mut entropy);
+//! let token = TokenResponse::parse(response.status(), response.headers(), response.body(), now)?;
+//! assert_eq!(token.scope().map(|s| s.as_str()), Some("read"));
+//! assert_eq!(server.counters().client("svc"), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Endpoints (paths below the issuer)
+//! | path | what | RFC |
+//! | --- | --- | --- |
+//! | `/token` | client_credentials, refresh_token (rotating), authorization_code with PKCE, token exchange | RFC 6749 §4.1.3, §4.4, §6; RFC 7636; RFC 8693 |
+//! | `/introspect` | token introspection, per-client policy | RFC 7662 |
+//! | `/revoke` | token revocation; a refresh token takes its access tokens with it | RFC 7009 |
+//! | `/.well-known/oauth-authorization-server` | metadata listing exactly what is supported | RFC 8414 |
+//! | `/resource` | a protected resource accepting bearer tokens | RFC 6750 |
+//!
+//! ## Client authentication, verified strictly
+//! `client_secret_basic` (with RFC 6749 Appendix B form-decoding of id and secret),
+//! `client_secret_post`, `none`, and the RFC 8705 methods through a [`PresentedCertificate`]
+//! attached to the request as an `http` extension. A request using more than one mechanism is
+//! refused. Secrets are compared in constant time. Errors follow RFC 6749 §5.2: `invalid_client`
+//! is 401 with `WWW-Authenticate: Basic` when the `Authorization` header was used, 400 otherwise;
+//! error bodies carry only fixed descriptions, never a value from the request.
+//!
+//! ## For client tests
+//! [`Fault`]s script the next responses of an endpoint (5xx, 429/503 with `Retry-After`, HTML,
+//! malformed JSON, an error in a 200, a delay), and [`Counters`] tell how many requests each
+//! endpoint and each client made.
+
+#![forbid(unsafe_code)]
+
+mod faults;
+mod jwt;
+mod keys;
+mod params;
+mod registry;
+mod server;
+mod store;
+mod verify;
+
+#[cfg(feature = "loopback")]
+mod loopback;
+
+pub use faults::{Counters, EndpointKind, Fault, InjectedDelay};
+pub use jwt::AssertionPolicy;
+pub use registry::{
+    ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, IntrospectionPolicy,
+    PresentedCertificate,
+};
+pub use server::{AuthServer, AuthorizationCodeRequest, ServerConfig};
+
+#[cfg(feature = "loopback")]
+pub use loopback::LoopbackServer;
+
+/// Errors of the testkit's own API (configuration, registry loading, minting codes, the loopback
+/// server). Requests to the server never produce one: they get an HTTP response.
+///
+/// No variant holds a secret.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A client registration is unusable.
+    #[error("invalid registration for client {client_id:?}: {reason}")]
+    InvalidRegistry {
+        /// The client.
+        client_id: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The registry JSON is malformed (position only: the message never quotes the file, which
+    /// holds secrets).
+    #[error("the client registry JSON is malformed or has an unknown member (line {line}, column {column})")]
+    RegistryJson {
+        /// Line of the problem.
+        line: usize,
+        /// Column of the problem.
+        column: usize,
+    },
+    /// The registry file could not be read.
+    #[error("could not read the client registry file: {kind}")]
+    RegistryFile {
+        /// The I/O error kind.
+        kind: std::io::ErrorKind,
+    },
+    /// The issuer identifier is not an `https` URL (or `http` on loopback) without query or
+    /// fragment (RFC 8414 §2).
+    #[error("invalid issuer identifier (RFC 8414 §2)")]
+    InvalidIssuer,
+    /// An authorization code could not be minted.
+    #[error("cannot issue an authorization code: {reason}")]
+    InvalidCodeRequest {
+        /// Why.
+        reason: &'static str,
+    },
+    /// The loopback server could not start.
+    #[error("loopback server: {kind}")]
+    Io {
+        /// The I/O error kind.
+        kind: std::io::ErrorKind,
+    },
+}

@@ -1,0 +1,179 @@
+//! Form parameters of a request (RFC 6749 Appendix B, §3.2) and OAuth error responses (§5.2).
+
+use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
+use http::{Request, Response, StatusCode};
+use zeroize::Zeroizing;
+
+use grantwire::ErrorCode;
+
+/// Parameters that RFC 8707 §2 and RFC 8693 §2.1 allow to repeat.
+const REPEATABLE: &[&str] = &["resource", "audience"];
+
+/// An OAuth error about to be sent (RFC 6749 §5.2). The description is always a fixed string,
+/// so no request value (secret or not) can reach a response body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) code: ErrorCode,
+    pub(crate) description: &'static str,
+    pub(crate) status: StatusCode,
+    /// Add `WWW-Authenticate: Basic` (the client used the Authorization header).
+    pub(crate) basic_challenge: bool,
+}
+
+impl Failure {
+    fn new(code: ErrorCode, description: &'static str) -> Self {
+        Self {
+            code,
+            description,
+            status: StatusCode::BAD_REQUEST,
+            basic_challenge: false,
+        }
+    }
+
+    pub(crate) fn invalid_request(description: &'static str) -> Self {
+        Self::new(ErrorCode::InvalidRequest, description)
+    }
+
+    /// `invalid_client`: 401 with a Basic challenge when the Authorization header was used,
+    /// 400 otherwise (RFC 6749 §5.2).
+    pub(crate) fn invalid_client(description: &'static str, via_header: bool) -> Self {
+        Self {
+            code: ErrorCode::InvalidClient,
+            description,
+            status: if via_header {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+            basic_challenge: via_header,
+        }
+    }
+
+    pub(crate) fn invalid_grant(description: &'static str) -> Self {
+        Self::new(ErrorCode::InvalidGrant, description)
+    }
+
+    pub(crate) fn invalid_scope(description: &'static str) -> Self {
+        Self::new(ErrorCode::InvalidScope, description)
+    }
+
+    pub(crate) fn invalid_target(description: &'static str) -> Self {
+        Self::new(ErrorCode::InvalidTarget, description)
+    }
+
+    pub(crate) fn unauthorized_client(description: &'static str) -> Self {
+        Self::new(ErrorCode::UnauthorizedClient, description)
+    }
+
+    pub(crate) fn unsupported_grant_type(description: &'static str) -> Self {
+        Self::new(ErrorCode::UnsupportedGrantType, description)
+    }
+
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub(crate) fn into_response(self) -> Response<Vec<u8>> {
+        let body = serde_json::json!({
+            "error": self.code.as_str(),
+            "error_description": self.description,
+        });
+        let mut response = json_response(self.status, &body);
+        if self.basic_challenge {
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"grantwire-testkit\""),
+            );
+        }
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(http::header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        response
+    }
+}
+
+/// A JSON response that must not be cached (RFC 6749 §5.1).
+pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Vec<u8>> {
+    let mut response = Response::new(serde_json::to_vec(body).unwrap_or_default());
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The decoded form parameters of a request. Values are zeroized on drop (they include secrets,
+/// assertions and tokens). Parameters sent without a value count as omitted (RFC 6749 §3.2).
+pub(crate) struct Params(Vec<(String, Zeroizing<String>)>);
+
+impl Params {
+    /// Reads a POST form body: the content type must be `application/x-www-form-urlencoded`,
+    /// the body within `max_bytes`, and no parameter but `resource`/`audience` may repeat.
+    pub(crate) fn from_request(req: &Request<Vec<u8>>, max_bytes: usize) -> Result<Self, Failure> {
+        if req.method() != http::Method::POST {
+            return Err(Failure::invalid_request("this endpoint accepts only POST")
+                .with_status(StatusCode::METHOD_NOT_ALLOWED));
+        }
+        let form_type = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().trim())
+            .is_some_and(|v| v.eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        if !form_type {
+            return Err(Failure::invalid_request(
+                "the body must be application/x-www-form-urlencoded",
+            ));
+        }
+        if req.body().len() > max_bytes {
+            return Err(Failure::invalid_request("the request body is too large"));
+        }
+        Self::parse(req.body())
+    }
+
+    /// Parses a form body (RFC 6749 Appendix B).
+    pub(crate) fn parse(body: &[u8]) -> Result<Self, Failure> {
+        let pairs = grantwire::form::parse(body)
+            .map_err(|_| Failure::invalid_request("the form body is malformed"))?;
+        let mut out: Vec<(String, Zeroizing<String>)> = Vec::with_capacity(pairs.len());
+        for (name, value) in pairs {
+            let value = Zeroizing::new(value);
+            if value.is_empty() {
+                continue;
+            }
+            if !REPEATABLE.contains(&name.as_str()) && out.iter().any(|(n, _)| *n == name) {
+                return Err(Failure::invalid_request(
+                    "a parameter is included more than once (RFC 6749 §3.2)",
+                ));
+            }
+            out.push((name, value));
+        }
+        Ok(Self(out))
+    }
+
+    /// The value of a parameter sent once (or the first of a repeatable one).
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeatable parameter.
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// Whether the parameter is present.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
