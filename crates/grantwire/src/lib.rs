@@ -59,6 +59,7 @@ pub mod scope;
 pub mod secret;
 
 pub mod introspection;
+pub mod lifecycle;
 pub mod metadata;
 pub mod revocation;
 
@@ -83,5 +84,6 @@ pub use scope::Scope;
 pub use secret::{AccessToken, ClientId, ClientSecret, RefreshToken, SecretString};
 
 pub use introspection::{ActiveToken, IntrospectionRequest, IntrospectionResponse, TokenTypeHint};
+pub use lifecycle::{LifecycleConfig, Poll, TokenLifecycle};
 pub use metadata::{Discovery, ServerMetadata};
 pub use revocation::{RevocationOutcome, RevocationRequest};
