@@ -118,18 +118,23 @@ fn fuzz(seconds: u64) {
         exit(1);
     }
     let dir = root().join("fuzz");
+    // cargo-fuzz passes nightly-only flags (-Zsanitizer); RUSTC_BOOTSTRAP lets the machine's one
+    // stable toolchain accept them, so no second toolchain is needed.
+    let fuzz_cmd = || {
+        let mut c = Command::new("cargo");
+        c.env("RUSTC_BOOTSTRAP", "1").current_dir(&dir);
+        c
+    };
     // Build every target once, then run each for a bounded time from its seed corpus.
-    run(Command::new("cargo")
-        .args(["+nightly", "fuzz", "build", "-O"])
-        .current_dir(&dir));
+    run(fuzz_cmd().args(["fuzz", "build", "-O"]));
     for t in targets {
         let corpus = dir.join("corpus").join(&t);
         let _ = std::fs::create_dir_all(&corpus);
         let scratch = dir.join("target").join("smoke-corpus").join(&t);
         let _ = std::fs::create_dir_all(&scratch);
         // New inputs go to a scratch directory, so the committed seed corpus stays as it is.
-        run(Command::new("cargo")
-            .args(["+nightly", "fuzz", "run", "-O", &t])
+        run(fuzz_cmd()
+            .args(["fuzz", "run", "-O", &t])
             .arg(&scratch)
             .arg(&corpus)
             .args([
@@ -138,8 +143,7 @@ fn fuzz(seconds: u64) {
                 "-rss_limit_mb=2048",
                 "-max_len=16384",
                 "-print_final_stats=0",
-            ])
-            .current_dir(&dir));
+            ]));
     }
 }
 
