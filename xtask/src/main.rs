@@ -66,12 +66,19 @@ fn tests() {
             "run",
             "--workspace",
             "--all-targets",
+            "--all-features",
             "--no-fail-fast",
         ]));
     } else {
-        run(cargo().args(["test", "--workspace", "--all-targets", "--no-fail-fast"]));
+        run(cargo().args([
+            "test",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--no-fail-fast",
+        ]));
     }
-    run(cargo().args(["test", "--workspace", "--doc"]));
+    run(cargo().args(["test", "--workspace", "--all-features", "--doc"]));
 }
 
 fn fuzz_targets() -> Vec<String> {
@@ -165,6 +172,7 @@ fn main() {
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                "--all-features",
                 "--",
                 "-D",
                 "warnings",

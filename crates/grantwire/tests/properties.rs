@@ -252,3 +252,99 @@ fn expires_in_edge_cases_are_typed() {
     assert_eq!(t.expiry(), grantwire::Expiry::Unknown);
     assert_eq!(t.expires_at(), None);
 }
+
+fn pairs_of(req: &grantwire::http::Request<Vec<u8>>) -> Vec<(String, String)> {
+    parse_form(req.body()).unwrap()
+}
+
+fn values(pairs: &[(String, String)], k: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(n, _)| n == k)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Refresh (RFC 6749 §6), authorization code (§4.1.3) and JWT bearer (RFC 7523 §2.1)
+    /// requests carry exactly their inputs, whatever the characters.
+    #[test]
+    fn other_grants_round_trip(
+        secret in nasty(), redirect in nasty(), tokens in proptest::collection::vec(scope_token(), 0..3),
+        verifier_bytes in proptest::array::uniform32(any::<u8>()), id in nasty(),
+    ) {
+        use grantwire::{AuthorizationCodeGrant, JwtBearer, NoneAuth, PkceVerifier, RefreshGrant, RefreshToken, SecretString};
+        let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
+        let auth = NoneAuth::new(ClientId::new(id.clone()));
+        let scope = Scope::from_tokens(tokens.iter().map(String::as_str)).unwrap();
+
+        let req = ctx_run(|c| RefreshGrant::new(RefreshToken::new(secret.clone())).scope(scope.clone()).to_request(&ep, &auth, c)).unwrap();
+        let p = pairs_of(&req);
+        prop_assert_eq!(values(&p, "grant_type"), vec!["refresh_token".to_string()]);
+        prop_assert_eq!(values(&p, "refresh_token"), vec![secret.clone()]);
+        prop_assert_eq!(values(&p, "scope").len(), usize::from(!scope.is_empty()));
+        prop_assert_eq!(values(&p, "client_id"), vec![id.clone()]);
+
+        let mut fill = |b: &mut [u8]| b.copy_from_slice(&verifier_bytes);
+        let verifier = PkceVerifier::generate(&mut fill);
+        let req = ctx_run(|c| AuthorizationCodeGrant::new(SecretString::new(secret.clone())).redirect_uri(redirect.clone()).pkce_verifier(verifier.clone()).to_request(&ep, &auth, c)).unwrap();
+        let p = pairs_of(&req);
+        prop_assert_eq!(values(&p, "grant_type"), vec!["authorization_code".to_string()]);
+        prop_assert_eq!(values(&p, "code"), vec![secret.clone()]);
+        prop_assert_eq!(values(&p, "redirect_uri"), vec![redirect.clone()]);
+        prop_assert_eq!(values(&p, "code_verifier"), vec![verifier.secret().to_string()]);
+
+        let req = ctx_run(|c| JwtBearer::new(SecretString::new(secret.clone())).scope(scope.clone()).to_request(&ep, &grantwire::Unauthenticated, c)).unwrap();
+        let p = pairs_of(&req);
+        prop_assert_eq!(values(&p, "grant_type"), vec![grantwire::grant::JWT_BEARER_GRANT_TYPE.to_string()]);
+        prop_assert_eq!(values(&p, "assertion"), vec![secret]);
+        prop_assert!(values(&p, "client_id").is_empty());
+    }
+
+    /// Token exchange (RFC 8693 §2.1) keeps repeated audiences and resources in order.
+    #[test]
+    fn token_exchange_round_trips(
+        subject in nasty(), actor in proptest::option::of(nasty()),
+        audiences in proptest::collection::vec(nasty(), 0..4),
+        resources in proptest::collection::vec("urn:[a-z]{1,8}:[a-z0-9]{1,8}", 0..3),
+        requested in proptest::option::of(Just(grantwire::grant::token_type_uri::JWT)),
+    ) {
+        use grantwire::grant::token_type_uri;
+        use grantwire::{SecretString, TokenExchange};
+        let mut g = TokenExchange::new(SecretString::new(subject.clone()), token_type_uri::ACCESS_TOKEN);
+        if let Some(a) = &actor { g = g.actor_token(SecretString::new(a.clone()), token_type_uri::ID_TOKEN); }
+        for a in &audiences { g = g.audience(a.clone()); }
+        for r in &resources { g = g.resource(r.clone()); }
+        if let Some(r) = requested { g = g.requested_token_type(r); }
+        let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
+        let auth = ClientSecretBasic::new(ClientId::new("c"), ClientSecret::new("s"));
+        let p = pairs_of(&ctx_run(|c| g.to_request(&ep, &auth, c)).unwrap());
+        prop_assert_eq!(values(&p, "subject_token"), vec![subject]);
+        prop_assert_eq!(values(&p, "subject_token_type"), vec![token_type_uri::ACCESS_TOKEN.to_string()]);
+        prop_assert_eq!(values(&p, "actor_token"), actor.into_iter().collect::<Vec<_>>());
+        prop_assert_eq!(values(&p, "audience"), audiences);
+        prop_assert_eq!(values(&p, "resource"), resources);
+        prop_assert_eq!(values(&p, "requested_token_type"), requested.map(str::to_string).into_iter().collect::<Vec<_>>());
+    }
+
+    /// The authorization URL (RFC 6749 §4.1.1) carries its parameters and a challenge that is
+    /// the S256 of the verifier (RFC 7636 §4.2).
+    #[test]
+    fn authorization_url_round_trips(id in nasty(), redirect in nasty(), seed in any::<u8>()) {
+        use grantwire::{AuthorizationRequest, PkceVerifier, State};
+        let mut rng = |b: &mut [u8]| b.fill(seed);
+        let verifier = PkceVerifier::generate(&mut rng);
+        let state = State::generate(&mut rng);
+        let url = AuthorizationRequest::new(Endpoint::parse("https://as.example/authorize").unwrap(), ClientId::new(id.clone()))
+            .redirect_uri(redirect.clone()).pkce(&verifier).state(&state).to_url().unwrap();
+        let query = url.split_once('?').unwrap().1;
+        let p = parse_form(query.as_bytes()).unwrap();
+        prop_assert_eq!(values(&p, "client_id"), vec![id]);
+        prop_assert_eq!(values(&p, "redirect_uri"), vec![redirect]);
+        prop_assert_eq!(values(&p, "state"), vec![state.as_str().to_string()]);
+        prop_assert_eq!(values(&p, "code_challenge"), vec![verifier.challenge_s256()]);
+        prop_assert!(url.parse::<grantwire::http::Uri>().is_ok());
+    }
+}
