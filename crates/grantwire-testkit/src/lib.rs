@@ -55,6 +55,7 @@
 #![forbid(unsafe_code)]
 
 mod faults;
+pub mod harness;
 mod jwt;
 mod keys;
 mod params;

@@ -103,7 +103,7 @@ impl Store {
     pub(crate) fn active_refresh(&self, token: &str, now: u64) -> Option<&RefreshRecord> {
         self.refresh.get(&key_of(token)).filter(|r| {
             !r.rotated
-                && r.expires_at.map_or(true, |e| now < e)
+                && !matches!(r.expires_at, Some(e) if now >= e)
                 && !self.family_revoked(r.grant.family)
         })
     }

@@ -905,3 +905,45 @@ fn registry_loads_from_json_and_rejects_mistakes_without_echoing_secrets() {
 fn json_of(r: &http::Response<Vec<u8>>) -> serde_json::Value {
     json(r)
 }
+
+#[test]
+fn harness_tokens_are_valid_so_a_corpus_can_reach_every_grant() {
+    let (mut s, code, token) = grantwire_testkit::harness::harness_server();
+    let mut rng = Rng(15);
+    let req = form_post(
+        &s.token_endpoint(),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "https://app.example/cb"),
+            (
+                "code_verifier",
+                grantwire_testkit::harness::HARNESS_CODE_VERIFIER,
+            ),
+            ("client_id", "pub"),
+        ],
+        &[],
+    );
+    assert_eq!(
+        send(&mut s, &req, T0 + 10, &mut rng).status(),
+        StatusCode::OK
+    );
+    let req = form_post(
+        &s.token_endpoint(),
+        &[
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+            ),
+            ("subject_token", &token),
+            ("subject_token_type", token_type_uri::ACCESS_TOKEN),
+            ("client_id", "post"),
+            ("client_secret", "post-secret"),
+        ],
+        &[],
+    );
+    assert_eq!(
+        send(&mut s, &req, T0 + 10, &mut rng).status(),
+        StatusCode::OK
+    );
+}

