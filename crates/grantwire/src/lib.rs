@@ -61,6 +61,7 @@ pub mod secret;
 pub mod introspection;
 pub mod lifecycle;
 pub mod metadata;
+pub mod providers;
 pub mod revocation;
 
 pub use http;
