@@ -1,0 +1,588 @@
+//! A client-credentials exchange with `client_secret_basic`, side by side (DESIGN.md,
+//! "Performance targets"): build the token request, then parse a typical JSON token response
+//! (an 800-character Bearer token, `expires_in` 3600, scope `read write`).
+//!
+//! - `grantwire`: `ClientCredentials::to_request` with `ClientSecretBasic`, then
+//!   `TokenResponse::parse` of the response bytes.
+//! - `oauth2` 5: `exchange_client_credentials().add_scope(..).request(&client)` where the HTTP
+//!   client is a synchronous closure returning the canned `http::Response` (a clone: its API
+//!   takes the response by value).
+//! - `hand-rolled`: the floor: format the body, base64 the Basic header, build the
+//!   `http::Request`, `serde_json` into a four-field struct.
+//!
+//! Every path is checked once against the canned values before anything is timed. After the
+//! criterion run a summary prints time per exchange (criterion's slope estimate, recomputed from
+//! the same samples), allocations per exchange (counted by `stats_alloc`'s global allocator) and
+//! the oauth2/grantwire ratio against the targets. Run with `cargo xtask bench`.
+
+use std::alloc::System;
+use std::cell::RefCell;
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use criterion::Criterion;
+use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+const TOKEN_URL: &str = "https://server.example.com/token";
+const CLIENT_ID: &str = "s6BhdRkqt3";
+const CLIENT_SECRET: &str = "7Fjfp0ZBr1KtDRbnfVdmIw";
+const SCOPE: &str = "read write";
+const TOKEN_LEN: usize = 800;
+/// Criterion's default, set explicitly: the summary reads back the last this many samples.
+const SAMPLE_SIZE: usize = 100;
+/// Exchanges per allocation count (the count printed is the mean over them).
+const ALLOC_ROUNDS: usize = 1_000;
+
+/// The canned server side and the per-implementation configuration, built once.
+struct Fixture {
+    token: String,
+    response: http::Response<Vec<u8>>,
+    received_at: SystemTime,
+    gw: GrantwireSetup,
+    oauth2: Oauth2Client,
+}
+
+struct GrantwireSetup {
+    endpoint: grantwire::TokenEndpoint,
+    auth: grantwire::ClientSecretBasic,
+    grant: grantwire::ClientCredentials,
+}
+
+type Oauth2Client = oauth2::basic::BasicClient<
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
+/// A JWT-shaped access token of exactly `TOKEN_LEN` characters, deterministic.
+fn canned_token() -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut state: u32 = 0x2545_f491;
+    let mut token = String::from("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.");
+    while token.len() < TOKEN_LEN {
+        if token.len() == 450 {
+            token.push('.');
+            continue;
+        }
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        token.push(char::from(ALPHABET[(state % 64) as usize]));
+    }
+    token
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let token = canned_token();
+        let body = format!(
+            r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600,"scope":"{SCOPE}"}}"#
+        );
+        let response = http::Response::builder()
+            .status(http::StatusCode::OK)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header(CACHE_CONTROL, HeaderValue::from_static("no-store"))
+            .body(body.into_bytes())
+            .expect("canned response");
+        let gw = GrantwireSetup {
+            endpoint: grantwire::TokenEndpoint::parse(TOKEN_URL).expect("endpoint"),
+            auth: grantwire::ClientSecretBasic::new(
+                grantwire::ClientId::new(CLIENT_ID),
+                grantwire::ClientSecret::new(CLIENT_SECRET),
+            ),
+            grant: grantwire::ClientCredentials::new()
+                .scope(grantwire::Scope::parse(SCOPE).expect("scope")),
+        };
+        let oauth2 = oauth2::basic::BasicClient::new(oauth2::ClientId::new(CLIENT_ID.into()))
+            .set_client_secret(oauth2::ClientSecret::new(CLIENT_SECRET.into()))
+            .set_token_uri(oauth2::TokenUrl::new(TOKEN_URL.into()).expect("token url"));
+        Self {
+            token,
+            response,
+            received_at: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            gw,
+            oauth2,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The three exchanges. Each hands the built request to `black_box` (the "transport") and
+// returns the parsed token.
+
+fn grantwire_build(fx: &Fixture) -> http::Request<Vec<u8>> {
+    let mut entropy = |buf: &mut [u8]| buf.fill(0);
+    let mut ctx = grantwire::Context::new(fx.received_at, &mut entropy);
+    fx.gw
+        .grant
+        .to_request(&fx.gw.endpoint, &fx.gw.auth, &mut ctx)
+        .expect("grantwire request")
+}
+
+fn grantwire_parse(fx: &Fixture) -> grantwire::TokenResponse {
+    grantwire::TokenResponse::parse(
+        fx.response.status(),
+        fx.response.headers(),
+        fx.response.body(),
+        fx.received_at,
+    )
+    .expect("grantwire parse")
+}
+
+fn grantwire_exchange(fx: &Fixture) -> grantwire::TokenResponse {
+    black_box(grantwire_build(fx));
+    grantwire_parse(fx)
+}
+
+/// The canned synchronous HTTP function oauth2 calls: consumes the request, returns a copy of
+/// the canned response (oauth2 takes it by value).
+fn canned_transport(
+    response: &http::Response<Vec<u8>>,
+) -> impl Fn(oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Infallible> + '_ {
+    move |request| {
+        black_box(request);
+        Ok(response.clone())
+    }
+}
+
+fn oauth2_exchange(fx: &Fixture) -> oauth2::basic::BasicTokenResponse {
+    fx.oauth2
+        .exchange_client_credentials()
+        .add_scope(oauth2::Scope::new("read".into()))
+        .add_scope(oauth2::Scope::new("write".into()))
+        .request(&canned_transport(&fx.response))
+        .expect("oauth2 exchange")
+}
+
+/// What the hand-rolled floor keeps of a token response.
+#[derive(serde::Deserialize)]
+struct HandRolledToken {
+    access_token: String,
+    token_type: String,
+    expires_in: Option<u64>,
+    scope: Option<String>,
+}
+
+fn hand_rolled_build() -> http::Request<Vec<u8>> {
+    let body = format!("grant_type=client_credentials&scope={}", "read%20write");
+    let mut basic = String::from("Basic ");
+    base64::engine::general_purpose::STANDARD
+        .encode_string(format!("{CLIENT_ID}:{CLIENT_SECRET}"), &mut basic);
+    let mut auth = HeaderValue::try_from(basic).expect("basic header");
+    auth.set_sensitive(true);
+    http::Request::builder()
+        .method(http::Method::POST)
+        .uri(http::Uri::from_static(TOKEN_URL))
+        .header(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        )
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .header(AUTHORIZATION, auth)
+        .body(body.into_bytes())
+        .expect("hand-rolled request")
+}
+
+fn hand_rolled_exchange(fx: &Fixture) -> HandRolledToken {
+    black_box(hand_rolled_build());
+    let token: HandRolledToken =
+        serde_json::from_slice(fx.response.body()).expect("hand-rolled parse");
+    assert!(token.token_type.eq_ignore_ascii_case("bearer"));
+    token
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: every path produces the right request and the canned token before it is timed.
+
+fn expected_basic() -> String {
+    let raw = format!("{CLIENT_ID}:{CLIENT_SECRET}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+fn check_request(name: &str, req: &http::Request<Vec<u8>>, body: &str) {
+    assert_eq!(req.method(), http::Method::POST, "{name}: method");
+    assert_eq!(req.uri(), TOKEN_URL, "{name}: uri");
+    assert_eq!(
+        req.headers()[CONTENT_TYPE],
+        "application/x-www-form-urlencoded",
+        "{name}: content type"
+    );
+    assert_eq!(
+        req.headers()[AUTHORIZATION],
+        expected_basic().as_str(),
+        "{name}: Authorization"
+    );
+    assert_eq!(
+        std::str::from_utf8(req.body()).expect("utf-8 body"),
+        body,
+        "{name}: body"
+    );
+}
+
+fn validate(fx: &Fixture) {
+    assert_eq!(fx.token.len(), TOKEN_LEN);
+
+    check_request(
+        "grantwire",
+        &grantwire_build(fx),
+        "grant_type=client_credentials&scope=read%20write",
+    );
+    let gw = grantwire_exchange(fx);
+    assert_eq!(gw.access_token().secret(), fx.token, "grantwire: token");
+    assert_eq!(gw.token_type(), grantwire::TokenType::Bearer);
+    assert_eq!(gw.expires_in(), Some(Duration::from_secs(3600)));
+    assert_eq!(
+        gw.expires_at(),
+        Some(fx.received_at + Duration::from_secs(3600))
+    );
+    assert_eq!(gw.scope().map(grantwire::Scope::as_str), Some(SCOPE));
+    assert!(gw.quirks().is_empty(), "grantwire: no quirk on an RFC body");
+
+    // oauth2 through a transport that checks what it is sent.
+    let seen = RefCell::new(None);
+    let checking = |request: oauth2::HttpRequest| -> Result<oauth2::HttpResponse, Infallible> {
+        *seen.borrow_mut() = Some(request);
+        Ok(fx.response.clone())
+    };
+    let o = fx
+        .oauth2
+        .exchange_client_credentials()
+        .add_scope(oauth2::Scope::new("read".into()))
+        .add_scope(oauth2::Scope::new("write".into()))
+        .request(&checking)
+        .expect("oauth2 exchange");
+    check_request(
+        "oauth2",
+        seen.borrow().as_ref().expect("oauth2 sent a request"),
+        "grant_type=client_credentials&scope=read+write",
+    );
+    {
+        use oauth2::TokenResponse as _;
+        assert_eq!(o.access_token().secret(), &fx.token, "oauth2: token");
+        assert_eq!(*o.token_type(), oauth2::basic::BasicTokenType::Bearer);
+        assert_eq!(o.expires_in(), Some(Duration::from_secs(3600)));
+        let scopes: Vec<&str> = o
+            .scopes()
+            .expect("oauth2: scope")
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(scopes, ["read", "write"]);
+    }
+    let o2 = oauth2_exchange(fx);
+    assert_eq!(oauth2::TokenResponse::access_token(&o2).secret(), &fx.token);
+
+    check_request(
+        "hand-rolled",
+        &hand_rolled_build(),
+        "grant_type=client_credentials&scope=read%20write",
+    );
+    let h = hand_rolled_exchange(fx);
+    assert_eq!(h.access_token, fx.token, "hand-rolled: token");
+    assert_eq!(h.expires_in, Some(3600));
+    assert_eq!(h.scope.as_deref(), Some(SCOPE));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allocation counting.
+
+#[derive(Clone, Copy, Default)]
+struct Allocs {
+    allocations: f64,
+    reallocations: f64,
+    bytes: f64,
+}
+
+/// Allocations per call of `f`, averaged over `ALLOC_ROUNDS` calls after one warm-up call (which
+/// may fill lazily initialised state).
+fn count_allocs<R>(mut f: impl FnMut() -> R) -> Allocs {
+    drop(black_box(f()));
+    let region = Region::new(GLOBAL);
+    for _ in 0..ALLOC_ROUNDS {
+        drop(black_box(f()));
+    }
+    let s = region.change();
+    let n = ALLOC_ROUNDS as f64;
+    Allocs {
+        allocations: s.allocations as f64 / n,
+        reallocations: s.reallocations as f64 / n,
+        bytes: s.bytes_allocated as f64 / n,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing: criterion runs each routine; `iter_custom` also keeps (iterations, elapsed) of each
+// call so the summary can print the ratio from the very samples criterion analysed.
+
+#[derive(Default)]
+struct Samples(RefCell<Vec<(u64, Duration)>>);
+
+impl Samples {
+    /// Criterion's slope estimate (least squares through the origin over the measured
+    /// samples, which are the last `SAMPLE_SIZE` calls; earlier ones are warm-up).
+    fn per_iteration(&self) -> Option<Duration> {
+        let all = self.0.borrow();
+        if all.len() < SAMPLE_SIZE {
+            return None;
+        }
+        let (xy, xx) =
+            all[all.len() - SAMPLE_SIZE..]
+                .iter()
+                .fold((0.0, 0.0), |(xy, xx), &(n, t)| {
+                    let n = n as f64;
+                    (xy + n * t.as_secs_f64(), xx + n * n)
+                });
+        Some(Duration::from_secs_f64(xy / xx))
+    }
+}
+
+fn timed<R>(c: &mut Criterion, id: &str, samples: &Samples, mut f: impl FnMut() -> R) {
+    c.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(f());
+            }
+            let elapsed = start.elapsed();
+            samples.0.borrow_mut().push((iters, elapsed));
+            elapsed
+        });
+    });
+}
+
+/// Like [`timed`] for the cost of dropping what `make` returns: values are made in untimed
+/// batches, then dropped under the clock (for `TokenResponse`, zeroizing its secrets).
+fn timed_drop<R>(c: &mut Criterion, id: &str, samples: &Samples, mut make: impl FnMut() -> R) {
+    c.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let mut elapsed = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(256);
+                let batch: Vec<R> = (0..n).map(|_| make()).collect();
+                let start = Instant::now();
+                drop(black_box(batch));
+                elapsed += start.elapsed();
+                left -= n;
+            }
+            samples.0.borrow_mut().push((iters, elapsed));
+            elapsed
+        });
+    });
+}
+
+/// Median time per call of each routine over `ROUNDS` rounds that take turns (`BATCH` calls of
+/// one routine, then of the next): on a shared machine, load that comes and goes during the run
+/// hits every routine alike, which sequential criterion runs cannot promise.
+fn interleaved(routines: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
+    const ROUNDS: usize = 51;
+    const BATCH: u32 = 2_000;
+    let mut times = vec![Vec::with_capacity(ROUNDS); routines.len()];
+    for _ in 0..ROUNDS {
+        for (routine, times) in routines.iter_mut().zip(&mut times) {
+            let start = Instant::now();
+            for _ in 0..BATCH {
+                routine();
+            }
+            times.push(start.elapsed() / BATCH);
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort_unstable();
+            t[t.len() / 2]
+        })
+        .collect()
+}
+
+fn micros(d: Option<Duration>) -> String {
+    d.map_or_else(
+        || "n/a".to_owned(),
+        |d| format!("{:.3} µs", d.as_secs_f64() * 1e6),
+    )
+}
+
+/// Whether criterion is measuring (`cargo bench`), not testing (`cargo test --benches`, or
+/// `--test`), listing or profiling: only then are the summary's counts and timings worth the time.
+fn measuring() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|a| a == "--bench")
+        && !args
+            .iter()
+            .any(|a| a == "--test" || a == "--list" || a.starts_with("--profile-time"))
+}
+
+/// One line of the summary.
+struct Row<'a> {
+    name: &'a str,
+    samples: Samples,
+    allocs: Option<Allocs>,
+}
+
+impl<'a> Row<'a> {
+    fn new(name: &'a str) -> Self {
+        Self {
+            name,
+            samples: Samples::default(),
+            allocs: None,
+        }
+    }
+}
+
+fn main() {
+    let fx = Fixture::new();
+    validate(&fx);
+
+    let mut c = Criterion::default()
+        .sample_size(SAMPLE_SIZE)
+        .configure_from_args();
+
+    let mut gw = Row::new("grantwire");
+    let mut o2 = Row::new("oauth2 5");
+    let mut hand = Row::new("hand-rolled");
+    let mut gw_build = Row::new("  grantwire build");
+    let mut gw_parse = Row::new("  grantwire parse");
+    let gw_drop = Row::new("  (token drop)");
+    let mut hand_build = Row::new("  hand-rolled build");
+    let mut hand_parse = Row::new("  hand-rolled parse");
+    let mut transport = Row::new("  canned transport");
+    let respond = canned_transport(&fx.response);
+    let hand_parse_fn = || {
+        let t: HandRolledToken = serde_json::from_slice(fx.response.body()).expect("parse");
+        t
+    };
+
+    timed(&mut c, "exchange/grantwire", &gw.samples, || {
+        grantwire_exchange(&fx)
+    });
+    timed(&mut c, "exchange/oauth2", &o2.samples, || {
+        oauth2_exchange(&fx)
+    });
+    timed(&mut c, "exchange/hand-rolled", &hand.samples, || {
+        hand_rolled_exchange(&fx)
+    });
+    timed(&mut c, "step/grantwire-build", &gw_build.samples, || {
+        grantwire_build(&fx)
+    });
+    timed(&mut c, "step/grantwire-parse", &gw_parse.samples, || {
+        grantwire_parse(&fx)
+    });
+    timed_drop(
+        &mut c,
+        "step/grantwire-token-drop",
+        &gw_drop.samples,
+        || grantwire_parse(&fx),
+    );
+    timed(
+        &mut c,
+        "step/hand-rolled-build",
+        &hand_build.samples,
+        hand_rolled_build,
+    );
+    timed(
+        &mut c,
+        "step/hand-rolled-parse",
+        &hand_parse.samples,
+        hand_parse_fn,
+    );
+    timed(&mut c, "step/canned-transport", &transport.samples, || {
+        respond(http::Request::new(Vec::new()))
+    });
+    c.final_summary();
+    if !measuring() {
+        // Test or list mode: print nothing more (nextest reads the `--list` output).
+        return;
+    }
+
+    gw.allocs = Some(count_allocs(|| grantwire_exchange(&fx)));
+    o2.allocs = Some(count_allocs(|| oauth2_exchange(&fx)));
+    hand.allocs = Some(count_allocs(|| hand_rolled_exchange(&fx)));
+    gw_build.allocs = Some(count_allocs(|| grantwire_build(&fx)));
+    gw_parse.allocs = Some(count_allocs(|| grantwire_parse(&fx)));
+    hand_build.allocs = Some(count_allocs(hand_rolled_build));
+    hand_parse.allocs = Some(count_allocs(hand_parse_fn));
+    transport.allocs = Some(count_allocs(|| respond(http::Request::new(Vec::new()))));
+
+    println!();
+    println!("client-credentials exchange, client_secret_basic, {TOKEN_LEN}-char Bearer token");
+    println!(
+        "{:<22} {:>10} {:>8} {:>9} {:>7}",
+        "", "time", "allocs", "reallocs", "bytes"
+    );
+    let rows = [
+        &gw,
+        &o2,
+        &hand,
+        &gw_build,
+        &gw_parse,
+        &gw_drop,
+        &hand_build,
+        &hand_parse,
+        &transport,
+    ];
+    for row in rows {
+        let time = micros(row.samples.per_iteration());
+        match row.allocs {
+            Some(a) => println!(
+                "{:<22} {:>10} {:>8.1} {:>9.1} {:>7.0}",
+                row.name, time, a.allocations, a.reallocations, a.bytes
+            ),
+            None => println!("{:<22} {:>10} {:>8}", row.name, time, "-"),
+        }
+    }
+    let verdict = |ratio: f64| if ratio >= 3.0 { "met" } else { "MISSED" };
+    match (gw.samples.per_iteration(), o2.samples.per_iteration()) {
+        (Some(g), Some(o)) => {
+            let ratio = o.as_secs_f64() / g.as_secs_f64();
+            println!(
+                "ratio oauth2/grantwire: {ratio:.2}x (target >= 3x: {})",
+                verdict(ratio)
+            );
+            if let Some(t) = transport.samples.per_iteration() {
+                let ratio = (o.as_secs_f64() - t.as_secs_f64()) / g.as_secs_f64();
+                println!(
+                    "  with oauth2's canned transport subtracted: {ratio:.2}x ({})",
+                    verdict(ratio)
+                );
+            }
+        }
+        _ => println!(
+            "ratio oauth2/grantwire: n/a (run both exchange/grantwire and exchange/oauth2)"
+        ),
+    }
+    let medians = interleaved(&mut [
+        &mut || drop(black_box(grantwire_exchange(&fx))),
+        &mut || drop(black_box(oauth2_exchange(&fx))),
+        &mut || drop(black_box(hand_rolled_exchange(&fx))),
+    ]);
+    let ratio = medians[1].as_secs_f64() / medians[0].as_secs_f64();
+    println!(
+        "interleaved check (median of 51 alternating rounds): grantwire {}, oauth2 {}, \
+         hand-rolled {}; ratio {ratio:.2}x ({})",
+        micros(Some(medians[0])),
+        micros(Some(medians[1])),
+        micros(Some(medians[2])),
+        verdict(ratio)
+    );
+    let gw_allocs = gw.allocs.map_or(0.0, |a| a.allocations + a.reallocations);
+    println!(
+        "grantwire allocations + reallocations per exchange: {gw_allocs:.1} (target <= 12: {})",
+        if gw_allocs <= 12.0 { "met" } else { "MISSED" }
+    );
+    println!(
+        "time: criterion's slope estimate (n/a when filtered out); exchange rows include dropping \
+         the result; the oauth2 row includes its canned transport (a response clone)"
+    );
+}
