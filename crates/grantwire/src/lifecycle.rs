@@ -198,7 +198,7 @@ impl LifecycleConfig {
         };
         let by_share = lifetime.mul_f64(share);
         let by_buffer = lifetime - self.refresh_buffer.min(lifetime / 2);
-        received_at + by_share.min(by_buffer)
+        later(received_at, by_share.min(by_buffer))
     }
 
     /// The backoff before retry number `failures` (1 for the first), with `jitter` in
@@ -652,7 +652,7 @@ impl TokenLifecycle {
                     self.flight = Some(Flight {
                         id,
                         kind,
-                        deadline: now + self.config.request_timeout,
+                        deadline: later(now, self.config.request_timeout),
                         built: false,
                         jitter: 0,
                     });
@@ -782,7 +782,8 @@ impl TokenLifecycle {
     }
 
     /// Stores a token obtained elsewhere (for example by the authorization code grant) as if it
-    /// had just been received at `now`, with its refresh token.
+    /// had just been received at `now`, with its refresh token. A token whose `expires_in` is
+    /// zero is not stored (its refresh token is), so the next `poll` refreshes at once.
     pub fn seed(&mut self, response: TokenResponse, now: SystemTime) {
         if now > self.clock {
             self.clock = now;
@@ -924,7 +925,7 @@ impl TokenLifecycle {
         if lifetime.is_zero() {
             return None;
         }
-        let expires_at = now.checked_add(lifetime)?;
+        let expires_at = later(now, lifetime);
         Some(Token {
             access_token: response.access_token().clone(),
             token_type: response.token_type(),
@@ -964,12 +965,11 @@ impl TokenLifecycle {
         } else {
             self.failures = self.failures.saturating_add(1);
             let retry_after = error.error().and_then(Error::retry_after);
-            let at = now
-                .checked_add(
-                    self.config
-                        .backoff(self.failures, flight.jitter, retry_after),
-                )
-                .unwrap_or(now);
+            let at = later(
+                now,
+                self.config
+                    .backoff(self.failures, flight.jitter, retry_after),
+            );
             self.retry_at = Some(at);
             Retry::At(at)
         };
@@ -987,6 +987,14 @@ impl TokenLifecycle {
         }
         self.events.push_back(e);
     }
+}
+
+/// `t + d`, saturating at a century from `t` (or `t` itself at the end of representable time)
+/// so absurd configurations or clocks cannot panic.
+fn later(t: SystemTime, d: Duration) -> SystemTime {
+    t.checked_add(d)
+        .or_else(|| t.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(t)
 }
 
 /// Whether an optional deadline is absent or reached.

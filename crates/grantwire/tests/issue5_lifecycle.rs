@@ -89,6 +89,40 @@ fn events(lc: &mut TokenLifecycle) -> Vec<Event> {
 }
 
 #[test]
+fn absurd_configurations_and_clocks_do_not_panic() {
+    let cfg = LifecycleConfig {
+        refresh_share: f64::INFINITY,
+        refresh_buffer: Duration::MAX,
+        default_lifetime: Duration::MAX,
+        request_timeout: Duration::MAX,
+        initial_backoff: Duration::MAX,
+        max_backoff: Duration::MAX,
+        max_retry_after: Duration::MAX,
+        ..LifecycleConfig::default()
+    };
+    for start in [t(0), UNIX_EPOCH + Duration::from_secs(i64::MAX as u64 / 2)] {
+        let mut lc = machine(cfg);
+        let (id, _) = send(&mut lc, start, 0xFF);
+        let _ = lc.handle_response(id, StatusCode::SERVICE_UNAVAILABLE, &json(), b"{}", start);
+        let _ = lc.poll(start);
+        let _ = lc.poll_timeout();
+        lc.resume();
+        let (id, _) = send(&mut lc, start, 0xFF);
+        ok(&mut lc, id, &token_body("A", None, None), start);
+        assert_eq!(ready_secret(&mut lc, start), "A");
+        let _ = lc.poll_timeout();
+    }
+}
+
+#[test]
+fn machines_can_be_shared_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<TokenLifecycle>();
+    send_sync::<TokenLifecycles>();
+    send_sync::<Event>();
+}
+
+#[test]
 fn first_poll_sends_the_grant_and_a_fresh_token_is_served_without_requests() {
     let mut lc = machine(LifecycleConfig::default());
     let (id, body) = send(&mut lc, t(0), 0);
