@@ -54,6 +54,7 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
         let arg = data.get(i + 1).copied().unwrap_or(0);
         i += 2;
         let mut answer: Option<(StatusCode, HeaderMap, Vec<u8>)> = None;
+        let mut raw = false;
         match op % 8 {
             0 => {
                 for _ in 0..=(arg % 4) {
@@ -121,9 +122,11 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
                 // Raw bytes from the input as the response body (tokens from it are never
                 // registered, so they must never be handed out unless they parse with an expiry
                 // the check below records).
-                let len = usize::from(arg).min(data.len().saturating_sub(i));
-                let body = data[i..i + len].to_vec();
-                i += len;
+                let start = i.min(data.len());
+                let len = usize::from(arg).min(data.len() - start);
+                let body = data[start..start + len].to_vec();
+                i = start + len;
+                raw = true;
                 answer = Some((StatusCode::OK, json.clone(), body));
             }
             6 => lc.handle_timeout(now),
@@ -142,14 +145,13 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
         }
         if let Some((status, headers, body)) = answer {
             if let Some(id) = outstanding.take() {
-                let _ = lc.handle_response(id, status, &headers, &body, now);
-                // A raw body that parsed into a token: record its real expiry from the machine's
-                // own view of the response (received now + expires_in or the default).
-                if let Some(t) = lc.token() {
-                    let s = t.access_token().secret().to_owned();
-                    if !expiry_of.iter().any(|(n, _)| *n == s) {
-                        expiry_of.push((s, t.expires_at()));
+                let handled = lc.handle_response(id, status, &headers, &body, now);
+                // A raw body that parsed into a token: record its expiry from the machine's own
+                // view (received now + expires_in, or the default lifetime), which must be ahead.
+                if raw && handled == grantwire::lifecycle::Handled::Token {
+                    if let Some(t) = lc.token() {
                         assert!(t.expires_at() > now);
+                        expiry_of.push((t.access_token().secret().to_owned(), t.expires_at()));
                     }
                 }
             }
