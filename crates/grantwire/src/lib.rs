@@ -85,6 +85,6 @@ pub use scope::Scope;
 pub use secret::{AccessToken, ClientId, ClientSecret, RefreshToken, SecretString};
 
 pub use introspection::{ActiveToken, IntrospectionRequest, IntrospectionResponse, TokenTypeHint};
-pub use lifecycle::{LifecycleConfig, Poll, TokenLifecycle};
+pub use lifecycle::{LifecycleConfig, TokenLifecycle};
 pub use metadata::{Discovery, ServerMetadata};
 pub use revocation::{RevocationOutcome, RevocationRequest};
