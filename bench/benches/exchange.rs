@@ -118,6 +118,7 @@ impl Fixture {
 // The three exchanges. Each hands the built request to `black_box` (the "transport") and
 // returns the parsed token.
 
+#[inline(never)]
 fn grantwire_build(fx: &Fixture) -> http::Request<Vec<u8>> {
     let mut entropy = |buf: &mut [u8]| buf.fill(0);
     let mut ctx = grantwire::Context::new(fx.received_at, &mut entropy);
@@ -127,6 +128,7 @@ fn grantwire_build(fx: &Fixture) -> http::Request<Vec<u8>> {
         .expect("grantwire request")
 }
 
+#[inline(never)]
 fn grantwire_parse(fx: &Fixture) -> grantwire::TokenResponse {
     grantwire::TokenResponse::parse(
         fx.response.status(),
@@ -137,6 +139,7 @@ fn grantwire_parse(fx: &Fixture) -> grantwire::TokenResponse {
     .expect("grantwire parse")
 }
 
+#[inline(never)]
 fn grantwire_exchange(fx: &Fixture) -> grantwire::TokenResponse {
     black_box(grantwire_build(fx));
     grantwire_parse(fx)
@@ -153,6 +156,7 @@ fn canned_transport(
     }
 }
 
+#[inline(never)]
 fn oauth2_exchange(fx: &Fixture) -> oauth2::basic::BasicTokenResponse {
     fx.oauth2
         .exchange_client_credentials()
@@ -171,6 +175,7 @@ struct HandRolledToken {
     scope: Option<String>,
 }
 
+#[inline(never)]
 fn hand_rolled_build() -> http::Request<Vec<u8>> {
     let body = format!("grant_type=client_credentials&scope={}", "read%20write");
     let mut basic = String::from("Basic ");
@@ -191,6 +196,7 @@ fn hand_rolled_build() -> http::Request<Vec<u8>> {
         .expect("hand-rolled request")
 }
 
+#[inline(never)]
 fn hand_rolled_exchange(fx: &Fixture) -> HandRolledToken {
     black_box(hand_rolled_build());
     let token: HandRolledToken =
