@@ -31,13 +31,17 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Percent-encodes `s` onto `out` with [`Form`]'s encoding.
 pub fn encode_into(out: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        if is_unreserved(b) {
-            out.push(b);
-        } else {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !is_unreserved(b) {
+            // Copy the run of plain bytes before this one in one go.
+            out.extend_from_slice(&bytes[start..i]);
             out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+            start = i + 1;
         }
     }
+    out.extend_from_slice(&bytes[start..]);
 }
 
 /// Percent-encodes `s` with [`Form`]'s encoding.

@@ -168,6 +168,101 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_> {
     }
 }
 
+/// A top-level object read against a table of known member names: each known member lands in
+/// its slot as the body is read (no member list, no second pass); unknown members go to `extra`.
+pub(crate) struct Known<'de, const N: usize> {
+    /// One slot per known name, in the table's order.
+    pub(crate) slots: [Option<Member<'de>>; N],
+    /// The first known name seen twice.
+    pub(crate) duplicate: Option<&'static str>,
+    /// Members not in the table, as sent.
+    pub(crate) extra: serde_json::Map<String, Value>,
+}
+
+impl<'de, const N: usize> Known<'de, N> {
+    fn empty() -> Self {
+        Self {
+            slots: std::array::from_fn(|_| None),
+            duplicate: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Files one member.
+    fn put(&mut self, names: &[&'static str; N], key: Cow<'de, str>, value: Member<'de>) {
+        match names.iter().position(|n| *n == key) {
+            Some(i) if self.slots[i].is_some() => {
+                self.duplicate.get_or_insert(names[i]);
+            }
+            Some(i) => self.slots[i] = Some(value),
+            None => {
+                self.extra.insert(key.into_owned(), value.into_value());
+            }
+        }
+    }
+
+    /// Files members read another way (form bodies, `read_object`).
+    pub(crate) fn from_members(names: &[&'static str; N], members: Members<'de>) -> Self {
+        let mut k = Self::empty();
+        for (key, value) in members {
+            k.put(names, key, value);
+        }
+        k
+    }
+
+    /// The member in the slot of `name`, if sent.
+    pub(crate) fn get(&self, names: &[&'static str; N], name: &str) -> Option<&Member<'de>> {
+        names
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| self.slots[i].as_ref())
+    }
+}
+
+struct KnownVisitor<'a, const N: usize> {
+    names: &'a [&'static str; N],
+    depth: Depth<'a>,
+}
+
+impl<'de, const N: usize> Visitor<'de> for KnownVisitor<'_, N> {
+    type Value = Known<'de, N>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let inner = self.depth.enter()?;
+        let mut known = Known::empty();
+        while let Some(k) = map.next_key_seed(KeySeed)? {
+            let v = map.next_value_seed(MemberSeed(inner))?;
+            known.put(self.names, k, v);
+        }
+        Ok(known)
+    }
+}
+
+/// Reads a top-level JSON object into the slots of `names`, nesting at most `max_depth`.
+pub(crate) fn read_known<'de, const N: usize>(
+    body: &'de [u8],
+    max_depth: usize,
+    names: &[&'static str; N],
+) -> Result<Known<'de, N>, ReadError> {
+    let too_deep = Cell::new(false);
+    let depth = Depth {
+        depth: 0,
+        limit: max_depth,
+        too_deep: &too_deep,
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let known = match de::Deserializer::deserialize_map(&mut de, KnownVisitor { names, depth }) {
+        Ok(k) => k,
+        Err(_) if too_deep.get() => return Err(ReadError::TooDeep),
+        Err(e) if e.is_data() => return Err(ReadError::NotObject),
+        Err(_) => return Err(ReadError::NotJson),
+    };
+    de.end().map_err(|_| ReadError::NotJson)?;
+    Ok(known)
+}
+
 /// How reading a JSON object failed.
 pub(crate) enum ReadError {
     /// Not JSON at all (syntax error, trailing garbage, empty).

@@ -287,12 +287,18 @@ impl TokenResponse {
         opts: &ParseOptions,
     ) -> Result<Self, Error> {
         let mut quirks = Quirks::default();
-        let members = read_members(status, headers, body, received_at, opts, &mut quirks)?;
+        let known = if opts.profile == Profile::Lenient {
+            // Lenient also reads form bodies: take the general path.
+            let members = read_members(status, headers, body, received_at, opts, &mut quirks)?;
+            json::Known::from_members(&TOKEN_KEYS, members)
+        } else {
+            read_token_json(status, headers, body, received_at, opts)?
+        };
         if !status.is_success() {
             return Err(non_error_failure(status, headers, received_at));
         }
         check_success_headers(status, headers, opts, &mut quirks)?;
-        build_token(members, received_at, opts, quirks)
+        build_token(known, received_at, opts, quirks)
     }
 
     /// The access token.
@@ -443,30 +449,86 @@ pub(crate) fn read_members<'b>(
         }
     };
     if members.iter().any(|(k, _)| k == "error") {
+        let get = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+        let duplicate = json::duplicate_known(&members, &ERROR_MEMBERS);
         return Err(Error::OAuth(Box::new(error_response(
-            &members, status, headers, now, opts,
+            &get, duplicate, status, headers, now, opts,
         )?)));
     }
     Ok(members)
 }
 
-/// Builds the [`ErrorResponse`] of RFC 6749 §5.2 from members that include `error`.
-fn error_response(
-    members: &Members<'_>,
+/// The members of an RFC 6749 §5.2 error response.
+const ERROR_MEMBERS: [&str; 3] = ["error", "error_description", "error_uri"];
+
+/// The fast path of the token parser (strict and default profiles): one pass of the JSON reader
+/// files each known member into its slot.
+fn read_token_json<'b>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &'b [u8],
+    now: SystemTime,
+    opts: &ParseOptions,
+) -> Result<json::Known<'b, 10>, Error> {
+    if body.len() > opts.max_body_bytes {
+        return Err(Error::BodyTooLarge {
+            limit: opts.max_body_bytes,
+            length: body.len(),
+        });
+    }
+    if status.is_informational() || status.is_redirection() {
+        return Err(non_error_failure(status, headers, now));
+    }
+    let known = match json::read_known(body, opts.max_depth, &TOKEN_KEYS) {
+        Ok(k) => k,
+        Err(ReadError::TooDeep) => {
+            return Err(Error::NestingTooDeep {
+                limit: opts.max_depth,
+            })
+        }
+        Err(ReadError::NotObject) if status.is_success() => {
+            return Err(Error::WrongType {
+                member: "(body)",
+                expected: "a JSON object",
+            })
+        }
+        Err(ReadError::NotObject) => return Err(non_error_failure(status, headers, now)),
+        Err(ReadError::NotJson) => {
+            return Err(Error::NotJson {
+                status: status.as_u16(),
+                content_type: content_type(headers).map(|c| c.chars().take(100).collect()),
+                snippet: json::redacted_snippet(body),
+                retry_after: retry_after(headers, now),
+            })
+        }
+    };
+    if known.slots[ERROR_SLOT].is_some() {
+        let get = |name: &str| known.get(&TOKEN_KEYS, name);
+        let duplicate = known.duplicate.filter(|d| ERROR_MEMBERS.contains(d));
+        return Err(Error::OAuth(Box::new(error_response(
+            &get, duplicate, status, headers, now, opts,
+        )?)));
+    }
+    Ok(known)
+}
+
+/// Builds the [`ErrorResponse`] of RFC 6749 §5.2 from members that include `error`; `get` looks
+/// a member up, `duplicate` names an error member sent twice.
+fn error_response<'m, 'b: 'm>(
+    get: &dyn Fn(&str) -> Option<&'m Member<'b>>,
+    duplicate: Option<&'static str>,
     status: StatusCode,
     headers: &HeaderMap,
     now: SystemTime,
     opts: &ParseOptions,
 ) -> Result<ErrorResponse, Error> {
     let strict = opts.profile == Profile::Strict;
-    if let Some(name) = json::duplicate_known(members, &["error", "error_description", "error_uri"])
-    {
+    if let Some(name) = duplicate {
         return Err(Error::InvalidValue {
             member: name,
             reason: "sent more than once",
         });
     }
-    let get = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| v);
     let code = match get("error") {
         Some(Member::Str(s)) if !s.is_empty() => s,
         Some(Member::Str(_)) => {
@@ -565,7 +627,9 @@ pub(crate) fn check_success_headers(
     Ok(())
 }
 
-const TOKEN_MEMBERS: [&str; 7] = [
+/// The members of a token response (RFC 6749 §5.1, RFC 8693 §2.2.1) followed by those of an
+/// error response (§5.2), in slot order.
+const TOKEN_KEYS: [&str; 10] = [
     "access_token",
     "token_type",
     "expires_in",
@@ -573,7 +637,11 @@ const TOKEN_MEMBERS: [&str; 7] = [
     "scope",
     "id_token",
     "issued_token_type",
+    "error",
+    "error_description",
+    "error_uri",
 ];
+const ERROR_SLOT: usize = 7;
 
 /// Takes an optional string member; `null` is absent outside strict.
 fn opt_string(
@@ -695,42 +763,43 @@ pub(crate) fn read_scope(
 }
 
 fn build_token(
-    members: Members<'_>,
+    known: json::Known<'_, 10>,
     received_at: SystemTime,
     opts: &ParseOptions,
     mut quirks: Quirks,
 ) -> Result<TokenResponse, Error> {
     let strict = opts.profile == Profile::Strict;
-    if let Some(name) = json::duplicate_known(&members, &TOKEN_MEMBERS) {
+    if let Some(name) = known.duplicate {
         return Err(Error::InvalidValue {
             member: name,
             reason: "sent more than once",
         });
     }
-    let mut access_token = None;
-    let mut token_type = None;
-    let mut expires_in = None;
-    let mut refresh_token = None;
-    let mut scope = None;
-    let mut id_token = None;
-    let mut issued_token_type = None;
-    let mut extra = Map::new();
-    for (k, v) in members {
-        match &*k {
-            "access_token" => access_token = Some(v),
-            "token_type" => token_type = Some(v),
-            "expires_in" => expires_in = expires_in_secs(v, opts, &mut quirks)?,
-            "refresh_token" => {
-                refresh_token = opt_string(Some(v), "refresh_token", strict, &mut quirks)?
-            }
-            "scope" => scope = read_scope(v, opts, &mut quirks)?,
-            "id_token" => id_token = opt_string(Some(v), "id_token", strict, &mut quirks)?,
-            "issued_token_type" => {
-                issued_token_type = opt_string(Some(v), "issued_token_type", strict, &mut quirks)?
-            }
-            _ => {
-                extra.insert(k.into_owned(), v.into_value());
-            }
+    let json::Known {
+        slots:
+            [access_token, token_type, expires_in, refresh_token, scope, id_token, issued_token_type, _, error_description, error_uri],
+        mut extra,
+        ..
+    } = known;
+    let expires_in = match expires_in {
+        Some(v) => expires_in_secs(v, opts, &mut quirks)?,
+        None => None,
+    };
+    let refresh_token = opt_string(refresh_token, "refresh_token", strict, &mut quirks)?;
+    let scope = match scope {
+        Some(v) => read_scope(v, opts, &mut quirks)?,
+        None => None,
+    };
+    let id_token = opt_string(id_token, "id_token", strict, &mut quirks)?;
+    let issued_token_type =
+        opt_string(issued_token_type, "issued_token_type", strict, &mut quirks)?;
+    // Without `error`, these are just unknown members.
+    for (name, value) in [
+        ("error_description", error_description),
+        ("error_uri", error_uri),
+    ] {
+        if let Some(v) = value {
+            extra.insert(name.to_owned(), v.into_value());
         }
     }
     let access_token = match access_token {

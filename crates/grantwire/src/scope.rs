@@ -103,25 +103,45 @@ impl Scope {
         self.len() == other.len() && self.is_superset_of(other)
     }
 
-    /// Takes an already-normalized string without copying when it is valid.
+    /// Takes a scope string as received, without copying when it is already normalized (one
+    /// pass: valid characters, single spaces, no duplicate tokens).
     pub(crate) fn from_owned(s: String) -> Result<Self, Error> {
-        let normalized = !s.starts_with(' ')
-            && !s.ends_with(' ')
-            && !s.contains("  ")
-            && s.split(' ').all(|t| validate_token(t).is_ok());
-        if normalized || s.is_empty() {
-            let mut seen_dup = false;
-            let scope = Scope(s);
-            for (i, t) in scope.iter().enumerate() {
-                if scope.iter().take(i).any(|u| u == t) {
-                    seen_dup = true;
-                    break;
+        let b = s.as_bytes();
+        let mut tokens = 0usize;
+        let mut normalized = true;
+        let mut prev_space = true;
+        for &c in b {
+            if c == b' ' {
+                if prev_space {
+                    normalized = false;
                 }
+                prev_space = true;
+            } else if is_scope_char(c) {
+                if prev_space {
+                    tokens += 1;
+                }
+                prev_space = false;
+            } else {
+                // Let the full parser name the problem.
+                return Self::parse(&s);
             }
-            if !seen_dup {
-                return Ok(scope);
+        }
+        if !b.is_empty() && prev_space {
+            normalized = false;
+        }
+        if normalized && tokens > 1 {
+            let scope = Scope(s);
+            let has_dup = scope
+                .iter()
+                .enumerate()
+                .any(|(i, t)| scope.iter().skip(i + 1).any(|u| u == t));
+            if has_dup {
+                return Self::parse(&scope.0);
             }
-            return Self::parse(&scope.0);
+            return Ok(scope);
+        }
+        if normalized {
+            return Ok(Scope(s));
         }
         Self::parse(&s)
     }
