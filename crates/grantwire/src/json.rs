@@ -219,24 +219,26 @@ impl<'de, const N: usize> Known<'de, N> {
     }
 }
 
-struct KnownVisitor<'a, const N: usize> {
+/// Files members straight into a [`Known`] owned by the caller, so the (large) slot table is
+/// never moved through serde's return values.
+struct KnownVisitor<'a, 'de, const N: usize> {
     names: &'a [&'static str; N],
     depth: Depth<'a>,
+    out: &'a mut Known<'de, N>,
 }
 
-impl<'de, const N: usize> Visitor<'de> for KnownVisitor<'_, N> {
-    type Value = Known<'de, N>;
+impl<'de, const N: usize> Visitor<'de> for KnownVisitor<'_, 'de, N> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let inner = self.depth.enter()?;
-        let mut known = Known::empty();
         while let Some(k) = map.next_key_seed(KeySeed)? {
             let v = map.next_value_seed(MemberSeed(inner))?;
-            known.put(self.names, k, v);
+            self.out.put(self.names, k, v);
         }
-        Ok(known)
+        Ok(())
     }
 }
 
@@ -252,9 +254,15 @@ pub(crate) fn read_known<'de, const N: usize>(
         limit: max_depth,
         too_deep: &too_deep,
     };
+    let mut known = Known::empty();
     let mut de = serde_json::Deserializer::from_slice(body);
-    let known = match de::Deserializer::deserialize_map(&mut de, KnownVisitor { names, depth }) {
-        Ok(k) => k,
+    let visitor = KnownVisitor {
+        names,
+        depth,
+        out: &mut known,
+    };
+    match de::Deserializer::deserialize_map(&mut de, visitor) {
+        Ok(()) => {}
         Err(_) if too_deep.get() => return Err(ReadError::TooDeep),
         Err(e) if e.is_data() => return Err(ReadError::NotObject),
         Err(_) => return Err(ReadError::NotJson),

@@ -130,15 +130,23 @@ impl Scope {
             normalized = false;
         }
         if normalized && tokens > 1 {
-            let scope = Scope(s);
-            let has_dup = scope
-                .iter()
-                .enumerate()
-                .any(|(i, t)| scope.iter().skip(i + 1).any(|u| u == t));
+            // Normalized: tokens are separated by exactly one space. Compare them pairwise
+            // from one split into a small table (servers send a handful of tokens).
+            let mut table: [&[u8]; 16] = [&[]; 16];
+            let has_dup = if tokens <= table.len() {
+                for (slot, t) in table.iter_mut().zip(b.split(|&c| c == b' ')) {
+                    *slot = t;
+                }
+                let seen = &table[..tokens];
+                (1..tokens).any(|i| seen[..i].contains(&seen[i]))
+            } else {
+                let all: Vec<&[u8]> = b.split(|&c| c == b' ').collect();
+                (1..all.len()).any(|i| all[..i].contains(&all[i]))
+            };
             if has_dup {
-                return Self::parse(&scope.0);
+                return Self::parse(&s);
             }
-            return Ok(scope);
+            return Ok(Scope(s));
         }
         if normalized {
             return Ok(Scope(s));
@@ -180,6 +188,14 @@ mod tests {
             .unwrap()
             .set_eq(&Scope::parse("y x").unwrap()));
         assert_eq!(Scope::from_owned("x y".into()).unwrap().as_str(), "x y");
+        let many: Vec<String> = (0..20).map(|i| format!("t{i}")).collect();
+        assert_eq!(Scope::from_owned(many.join(" ")).unwrap().len(), 20);
+        let dup20 = format!("{} t3", many.join(" "));
+        assert_eq!(Scope::from_owned(dup20).unwrap().len(), 20);
+        assert_eq!(
+            Scope::from_owned("a b c b".into()).unwrap().as_str(),
+            "a b c"
+        );
         assert!(Scope::from_owned("x\ty".into()).is_err());
     }
 }
