@@ -32,6 +32,13 @@
 //!   `self_signed_tls_client_auth` built in; `grantwire-jose` adds the JWT methods.
 //! - Token responses (RFC 6749 §5.1) and OAuth error responses (§5.2) under a [`Profile`],
 //!   `WWW-Authenticate` (RFC 6750 §3) and `Retry-After` (RFC 9110 §10.2.3).
+//! - Introspection (RFC 7662, [`introspection`]), revocation (RFC 7009, [`revocation`]) and
+//!   server metadata (RFC 8414 and OpenID discovery, [`metadata`]) messages, with helpers that pick
+//!   a client-authentication method and signing algorithm from the metadata.
+//! - Provider presets as data ([`providers`]: Auth0, Okta, Entra ID, Google service accounts,
+//!   AWS Cognito, Salesforce, Keycloak).
+//! - The token lifecycle state machine ([`lifecycle`]): single flight, proactive refresh,
+//!   backoff with jitter honouring `Retry-After`, refresh-token rotation, events.
 //! - Secret newtypes that redact `Debug`, have no `Display`, compare in constant time and
 //!   zeroize on drop.
 //!
@@ -52,17 +59,16 @@ pub mod endpoint;
 pub mod error;
 pub mod form;
 pub mod grant;
-mod json;
-pub mod pkce;
-pub mod response;
-pub mod scope;
-pub mod secret;
-
 pub mod introspection;
+mod json;
 pub mod lifecycle;
 pub mod metadata;
+pub mod pkce;
 pub mod providers;
+pub mod response;
 pub mod revocation;
+pub mod scope;
+pub mod secret;
 
 pub use http;
 
