@@ -1,0 +1,441 @@
+//! Client assertions for `client_secret_jwt` and `private_key_jwt` (RFC 7523 §2.2 and §3,
+//! OpenID Connect Core §9, draft-ietf-oauth-rfc7523bis).
+//!
+//! Claims: `iss` = `sub` = client_id; `aud` one JSON string (the issuer by default); `exp` =
+//! now + 60 s (configurable up to 5 minutes); `iat` = now; optional `nbf` = now; `jti` = 128
+//! random bits from the caller's entropy, base64url. Extra claims never override these.
+//!
+//! Form parameters: `client_assertion_type`, `client_assertion`, and `client_id`. RFC 7521
+//! §4.2 makes `client_id` optional; we send it by default because several servers look the
+//! client up by it before reading the assertion (and it must equal `sub`, so it adds nothing an
+//! attacker could use). [`ClientAssertion::without_client_id_param`] leaves it out.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use grantwire::{
+    AuthMethod, AuthParts, AuthTarget, ClientAuthentication, ClientId, ClientSecret, Context,
+    Entropy, SecretString,
+};
+
+use crate::alg::Algorithm;
+use crate::error::Error;
+use crate::key::B64;
+use crate::signer::{x5t_s256, Header, SigningKey};
+use crate::verify::unix;
+
+/// `client_assertion_type` for JWT client authentication (RFC 7523 §2.2).
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The explicit `typ` of draft-ietf-oauth-rfc7523bis.
+pub const CLIENT_AUTH_TYP: &str = "client-authentication+jwt";
+/// Default assertion lifetime.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
+/// Longest assertion lifetime accepted.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(300);
+
+const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti"];
+
+/// Which value goes into `aud`. Always one JSON string, never an array.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Audience {
+    /// The authorization server's issuer identifier, from [`AuthTarget::issuer`] (the
+    /// default). draft-ietf-oauth-rfc7523bis: the audience MUST be the issuer and the token
+    /// endpoint MUST NOT be used, closing the 2025 audience-injection attack. If the issuer is
+    /// not configured, authentication fails instead of falling back.
+    Issuer,
+    /// The URL of the endpoint the request goes to (the token endpoint). Legacy: Okta and
+    /// Entra ID still require it. Use only for such servers.
+    LegacyTokenEndpoint,
+    /// A fixed value.
+    Fixed(String),
+}
+
+/// Mints client assertions and authenticates requests with them. Built once; each request
+/// gets a fresh `jti`, `iat` and `exp`.
+#[derive(Clone)]
+pub struct ClientAssertion {
+    client_id: ClientId,
+    key: SigningKey,
+    header: Header,
+    typ: bool,
+    x5t: Option<String>,
+    /// `{"iss":…,"sub":…,"aud":` precomputed.
+    prefix: String,
+    /// `,"name":value…` for extra claims, precomputed.
+    extra: String,
+    extra_names: Vec<String>,
+    audience: Audience,
+    lifetime: u64,
+    nbf: bool,
+    client_id_param: bool,
+}
+
+impl fmt::Debug for ClientAssertion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientAssertion")
+            .field("client_id", &self.client_id)
+            .field("key", &self.key)
+            .field("audience", &self.audience)
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn push_u64(out: &mut String, v: i64) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{v}");
+}
+
+impl ClientAssertion {
+    /// Assertions for `client_id` signed with `key`. An HMAC key gives `client_secret_jwt`, any
+    /// other `private_key_jwt`.
+    pub fn new(client_id: ClientId, key: SigningKey) -> Self {
+        let mut prefix = String::with_capacity(2 * client_id.as_str().len() + 24);
+        prefix.push_str("{\"iss\":");
+        push_json_str(&mut prefix, client_id.as_str());
+        prefix.push_str(",\"sub\":");
+        push_json_str(&mut prefix, client_id.as_str());
+        prefix.push_str(",\"aud\":");
+        let header = Header::new(&key, None, None);
+        Self {
+            client_id,
+            key,
+            header,
+            typ: false,
+            x5t: None,
+            prefix,
+            extra: String::new(),
+            extra_names: Vec::new(),
+            audience: Audience::Issuer,
+            lifetime: DEFAULT_LIFETIME.as_secs(),
+            nbf: false,
+            client_id_param: true,
+        }
+    }
+
+    fn rebuild_header(&mut self) {
+        self.header = Header::new(
+            &self.key,
+            self.typ.then_some(CLIENT_AUTH_TYP),
+            self.x5t.as_deref(),
+        );
+    }
+
+    /// Chooses the `aud` value (default [`Audience::Issuer`]).
+    pub fn audience(mut self, audience: Audience) -> Self {
+        self.audience = audience;
+        self
+    }
+
+    /// Sets the lifetime (`exp - iat`): more than zero and at most 5 minutes.
+    pub fn lifetime(mut self, lifetime: Duration) -> Result<Self, Error> {
+        if lifetime.as_secs() == 0 || lifetime > MAX_LIFETIME {
+            return Err(Error::InvalidOption {
+                name: "lifetime",
+                reason: "a client assertion lives between 1 second and 5 minutes",
+            });
+        }
+        self.lifetime = lifetime.as_secs();
+        Ok(self)
+    }
+
+    /// Adds `nbf` = now.
+    pub fn with_nbf(mut self) -> Self {
+        self.nbf = true;
+        self
+    }
+
+    /// Adds the header `typ: client-authentication+jwt` (draft-ietf-oauth-rfc7523bis). Off by
+    /// default, since servers that predate the draft may reject an unknown `typ`.
+    pub fn with_typ(mut self) -> Self {
+        self.typ = true;
+        self.rebuild_header();
+        self
+    }
+
+    /// Adds the header `x5t#S256`, the SHA-256 thumbprint of the key's certificate (DER).
+    pub fn with_x5t_s256(mut self, certificate_der: &[u8]) -> Self {
+        self.x5t = Some(x5t_s256(certificate_der));
+        self.rebuild_header();
+        self
+    }
+
+    /// Adds an extra claim. The registered claims this type sets (`iss`, `sub`, `aud`, `exp`,
+    /// `iat`, `nbf`, `jti`) cannot be overridden, and a name can be added once.
+    pub fn claim(mut self, name: &str, value: serde_json::Value) -> Result<Self, Error> {
+        if REGISTERED.contains(&name) {
+            return Err(Error::InvalidOption {
+                name: "claim",
+                reason: "iss, sub, aud, exp, iat, nbf and jti are set by the assertion and cannot be overridden",
+            });
+        }
+        if self.extra_names.iter().any(|n| n == name) {
+            return Err(Error::InvalidOption {
+                name: "claim",
+                reason: "this extra claim was already added",
+            });
+        }
+        self.extra.push(',');
+        push_json_str(&mut self.extra, name);
+        self.extra.push(':');
+        self.extra.push_str(&value.to_string());
+        self.extra_names.push(name.to_owned());
+        Ok(self)
+    }
+
+    /// Leaves `client_id` out of the form (RFC 7521 §4.2 makes it optional).
+    pub fn without_client_id_param(mut self) -> Self {
+        self.client_id_param = false;
+        self
+    }
+
+    /// The signing key.
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &ClientId {
+        &self.client_id
+    }
+
+    /// The method this assertion authenticates with.
+    pub fn method(&self) -> AuthMethod {
+        if self.key.algorithm().is_symmetric() {
+            AuthMethod::ClientSecretJwt
+        } else {
+            AuthMethod::PrivateKeyJwt
+        }
+    }
+
+    /// The `aud` value for a request to `target`.
+    pub fn audience_for<'a>(&'a self, target: &AuthTarget<'a>) -> Result<&'a str, Error> {
+        match &self.audience {
+            Audience::Issuer => target.issuer.map(|i| i.as_str()).ok_or(Error::InvalidOption {
+                name: "audience",
+                reason: "the authorization server's issuer is not configured: set it (TokenEndpoint::with_issuer), or choose Audience::LegacyTokenEndpoint for servers such as Okta and Entra ID that require the token endpoint URL",
+            }),
+            Audience::LegacyTokenEndpoint => Ok(target.endpoint.as_str()),
+            Audience::Fixed(s) => Ok(s),
+        }
+    }
+
+    /// Mints one assertion for `audience` at `now`, with a `jti` from `entropy`.
+    pub fn mint(
+        &self,
+        audience: &str,
+        now: SystemTime,
+        entropy: &mut dyn Entropy,
+    ) -> Result<SecretString, Error> {
+        let iat = unix(now);
+        if iat < 0 {
+            return Err(Error::InvalidOption {
+                name: "now",
+                reason: "the time passed in is before 1970",
+            });
+        }
+        let mut jti = [0u8; 16];
+        entropy.fill_bytes(&mut jti);
+        // Payload: {"iss":…,"sub":…,"aud":…,"exp":…,"iat":…[,"nbf":…],"jti":…[,extra]}
+        let mut payload =
+            String::with_capacity(self.prefix.len() + audience.len() + self.extra.len() + 96);
+        payload.push_str(&self.prefix);
+        push_json_str(&mut payload, audience);
+        payload.push_str(",\"exp\":");
+        push_u64(&mut payload, iat.saturating_add(self.lifetime as i64));
+        payload.push_str(",\"iat\":");
+        push_u64(&mut payload, iat);
+        if self.nbf {
+            payload.push_str(",\"nbf\":");
+            push_u64(&mut payload, iat);
+        }
+        payload.push_str(",\"jti\":\"");
+        B64.encode_string(jti, &mut payload);
+        payload.push('"');
+        payload.push_str(&self.extra);
+        payload.push('}');
+
+        let sig_len = 700; // room for an RSA-4096 signature in base64url
+        let mut out = String::with_capacity(
+            self.header.encoded.len() + 2 + payload.len().div_ceil(3) * 4 + sig_len,
+        );
+        out.push_str(&self.header.encoded);
+        out.push('.');
+        B64.encode_string(payload.as_bytes(), &mut out);
+        let jwt = self.key.finish(out, entropy)?;
+        Ok(SecretString::new(jwt))
+    }
+
+    fn authenticate_inner(
+        &self,
+        parts: &mut AuthParts<'_>,
+        target: &AuthTarget<'_>,
+        ctx: &mut Context<'_>,
+    ) -> Result<(), Error> {
+        let audience = self.audience_for(target)?;
+        let now = ctx.now();
+        let mut entropy = |b: &mut [u8]| ctx.fill_random(b);
+        let jwt = self.mint(audience, now, &mut entropy)?;
+        let append = |form: &mut grantwire::form::Form, n: &str, v: &str| {
+            form.append(n, v).map_err(|_| Error::InvalidOption {
+                name: "form",
+                reason: "the request already carries this client-authentication parameter",
+            })
+        };
+        append(parts.form, "client_assertion_type", CLIENT_ASSERTION_TYPE)?;
+        append(parts.form, "client_assertion", jwt.secret())?;
+        if self.client_id_param {
+            append(parts.form, "client_id", self.client_id.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl ClientAuthentication for ClientAssertion {
+    fn method(&self) -> AuthMethod {
+        ClientAssertion::method(self)
+    }
+
+    fn client_id(&self) -> Option<&ClientId> {
+        Some(&self.client_id)
+    }
+
+    fn authenticate(
+        &self,
+        parts: &mut AuthParts<'_>,
+        target: &AuthTarget<'_>,
+        ctx: &mut Context<'_>,
+    ) -> Result<(), grantwire::Error> {
+        self.authenticate_inner(parts, target, ctx)
+            .map_err(|e| e.into_core(self.method()))
+    }
+}
+
+macro_rules! method_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name(ClientAssertion);
+
+        impl $name {
+            /// See [`ClientAssertion::audience`].
+            pub fn audience(self, audience: Audience) -> Self {
+                Self(self.0.audience(audience))
+            }
+            /// See [`ClientAssertion::lifetime`].
+            pub fn lifetime(self, lifetime: Duration) -> Result<Self, Error> {
+                Ok(Self(self.0.lifetime(lifetime)?))
+            }
+            /// See [`ClientAssertion::with_nbf`].
+            pub fn with_nbf(self) -> Self {
+                Self(self.0.with_nbf())
+            }
+            /// See [`ClientAssertion::with_typ`].
+            pub fn with_typ(self) -> Self {
+                Self(self.0.with_typ())
+            }
+            /// See [`ClientAssertion::with_x5t_s256`].
+            pub fn with_x5t_s256(self, certificate_der: &[u8]) -> Self {
+                Self(self.0.with_x5t_s256(certificate_der))
+            }
+            /// See [`ClientAssertion::claim`].
+            pub fn claim(self, name: &str, value: serde_json::Value) -> Result<Self, Error> {
+                Ok(Self(self.0.claim(name, value)?))
+            }
+            /// See [`ClientAssertion::without_client_id_param`].
+            pub fn without_client_id_param(self) -> Self {
+                Self(self.0.without_client_id_param())
+            }
+            /// The underlying assertion minter.
+            pub fn assertion(&self) -> &ClientAssertion {
+                &self.0
+            }
+        }
+
+        impl ClientAuthentication for $name {
+            fn method(&self) -> AuthMethod {
+                self.0.method()
+            }
+            fn client_id(&self) -> Option<&ClientId> {
+                Some(self.0.client_id())
+            }
+            fn authenticate(
+                &self,
+                parts: &mut AuthParts<'_>,
+                target: &AuthTarget<'_>,
+                ctx: &mut Context<'_>,
+            ) -> Result<(), grantwire::Error> {
+                self.0.authenticate(parts, target, ctx)
+            }
+        }
+    };
+}
+
+method_type!(
+    /// `client_secret_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): an HS256/384/512
+    /// assertion keyed with the client secret.
+    ///
+    /// ```
+    /// use grantwire::{ClientId, ClientSecret};
+    /// use grantwire_jose::{Algorithm, ClientSecretJwt};
+    /// let secret = ClientSecret::new("a-client-secret-of-at-least-32-bytes!");
+    /// let auth = ClientSecretJwt::new(ClientId::new("client-1"), &secret, Algorithm::HS256)?;
+    /// # Ok::<(), grantwire_jose::Error>(())
+    /// ```
+    ClientSecretJwt
+);
+
+method_type!(
+    /// `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): an RS*, PS* or ES*
+    /// assertion signed with the client's private key.
+    PrivateKeyJwt
+);
+
+impl ClientSecretJwt {
+    /// HMAC assertions keyed with `secret` (its UTF-8 bytes), for an HS* algorithm. The secret
+    /// must be at least as long as the hash output (RFC 7518 §3.2).
+    pub fn new(client_id: ClientId, secret: &ClientSecret, alg: Algorithm) -> Result<Self, Error> {
+        let key = SigningKey::hmac(alg, secret.secret().as_bytes())?;
+        Ok(Self(ClientAssertion::new(client_id, key)))
+    }
+
+    /// From an HMAC [`SigningKey`].
+    pub fn from_key(client_id: ClientId, key: SigningKey) -> Result<Self, Error> {
+        if !key.algorithm().is_symmetric() {
+            return Err(Error::mismatch(key.algorithm(), "an asymmetric"));
+        }
+        Ok(Self(ClientAssertion::new(client_id, key)))
+    }
+}
+
+impl PrivateKeyJwt {
+    /// Assertions signed with `key` (an RS*, PS* or ES* [`SigningKey`]).
+    pub fn new(client_id: ClientId, key: SigningKey) -> Result<Self, Error> {
+        if key.algorithm().is_symmetric() {
+            return Err(Error::KeyAlgorithmMismatch {
+                alg: key.algorithm(),
+                key: "private_key_jwt with a symmetric",
+                hint: "use ClientSecretJwt for HS* or give an RSA/EC key",
+            });
+        }
+        Ok(Self(ClientAssertion::new(client_id, key)))
+    }
+}

@@ -1,0 +1,161 @@
+//! The signer trait and the three crypto backends.
+//!
+//! Every backend turns the backend-neutral [`PrivateKey`](crate::PrivateKey) into its own key
+//! object once, when a [`SigningKey`](crate::SigningKey) is built, and implements
+//! [`JwsSigner`] on it; verification goes through [`Backend::verify`].
+
+use std::fmt;
+
+use grantwire::Entropy;
+
+use crate::alg::Algorithm;
+use crate::error::Error;
+use crate::key::{PrivateKey, PublicMaterial};
+
+#[cfg(feature = "aws-lc-rs")]
+mod aws_lc;
+#[cfg(any(feature = "ring", feature = "rust-crypto"))]
+mod p521_impl;
+#[cfg(feature = "ring")]
+mod ring;
+#[cfg(any(feature = "ring", feature = "rust-crypto"))]
+mod rng;
+#[cfg(feature = "rust-crypto")]
+mod rust_crypto;
+
+#[cfg(not(any(feature = "ring", feature = "aws-lc-rs", feature = "rust-crypto")))]
+compile_error!(
+    "grantwire-jose needs a crypto backend: enable `ring` (default), `aws-lc-rs` or `rust-crypto`"
+);
+
+/// Produces the signature of a JWS signing input (RFC 7515 §5.1 step 5) with a key bound to
+/// one algorithm.
+///
+/// This is the one trait a backend implements; implement it yourself to sign with an HSM or a
+/// cloud KMS and wrap it with [`SigningKey::from_signer`](crate::SigningKey::from_signer).
+pub trait JwsSigner: Send + Sync {
+    /// The algorithm this signer was built for; it never changes.
+    fn algorithm(&self) -> Algorithm;
+
+    /// Signs `signing_input` and returns the raw JWS signature (for ECDSA the fixed-width
+    /// `R || S` of RFC 7518 §3.4). `entropy` is the caller's randomness: the pure-Rust backend
+    /// draws PSS salts, ECDSA hedging and RSA blinding from it; ring and aws-lc-rs use their own
+    /// system RNG for PS* and ES* (their APIs take no caller RNG there).
+    fn sign(&self, signing_input: &[u8], entropy: &mut dyn Entropy) -> Result<Vec<u8>, Error>;
+}
+
+/// A crypto backend. Every variant exists in every build; one whose cargo feature is off
+/// answers [`Error::BackendUnavailable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// `ring` (feature `ring`, the default). ES512 is signed and verified with the pure-Rust
+    /// `p521` crate, since ring has no P-521.
+    Ring,
+    /// `aws-lc-rs` (feature `aws-lc-rs`).
+    AwsLc,
+    /// Pure Rust: `rsa`, `p256`, `p384`, `p521`, `hmac`, `sha2` (feature `rust-crypto`).
+    RustCrypto,
+}
+
+impl Backend {
+    /// Every backend compiled into this build, the default first.
+    pub fn available() -> Vec<Backend> {
+        [Backend::Ring, Backend::AwsLc, Backend::RustCrypto]
+            .into_iter()
+            .filter(|b| b.is_available())
+            .collect()
+    }
+
+    /// Whether this backend's feature is compiled in.
+    pub fn is_available(self) -> bool {
+        match self {
+            Backend::Ring => cfg!(feature = "ring"),
+            Backend::AwsLc => cfg!(feature = "aws-lc-rs"),
+            Backend::RustCrypto => cfg!(feature = "rust-crypto"),
+        }
+    }
+
+    /// The backend's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Ring => "ring",
+            Backend::AwsLc => "aws-lc-rs",
+            Backend::RustCrypto => "rust-crypto",
+        }
+    }
+
+    /// Builds a signer for `alg` from `key`. The key must already have passed
+    /// [`PrivateKey::check_algorithm`].
+    pub(crate) fn signer(
+        self,
+        alg: Algorithm,
+        key: &PrivateKey,
+    ) -> Result<Box<dyn JwsSigner>, Error> {
+        match self {
+            #[cfg(feature = "ring")]
+            Backend::Ring => ring::signer(alg, &key.inner),
+            #[cfg(feature = "aws-lc-rs")]
+            Backend::AwsLc => aws_lc::signer(alg, &key.inner),
+            #[cfg(feature = "rust-crypto")]
+            Backend::RustCrypto => rust_crypto::signer(alg, &key.inner),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = (alg, key);
+                Err(Error::BackendUnavailable(self.name()))
+            }
+        }
+    }
+
+    /// Verifies `signature` over `message` with `key` for `alg`; [`Error::BadSignature`] when
+    /// it does not verify. The caller has already pinned `alg` to the key's type.
+    pub(crate) fn verify(
+        self,
+        alg: Algorithm,
+        key: &PublicMaterial,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        match self {
+            #[cfg(feature = "ring")]
+            Backend::Ring => ring::verify(alg, key, message, signature),
+            #[cfg(feature = "aws-lc-rs")]
+            Backend::AwsLc => aws_lc::verify(alg, key, message, signature),
+            #[cfg(feature = "rust-crypto")]
+            Backend::RustCrypto => rust_crypto::verify(alg, key, message, signature),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = (alg, key, message, signature);
+                Err(Error::BackendUnavailable(self.name()))
+            }
+        }
+    }
+}
+
+impl Default for Backend {
+    /// ring when compiled in, else aws-lc-rs, else the pure-Rust backend.
+    fn default() -> Self {
+        if cfg!(feature = "ring") {
+            Backend::Ring
+        } else if cfg!(feature = "aws-lc-rs") {
+            Backend::AwsLc
+        } else {
+            Backend::RustCrypto
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Checks a signature's length before any backend sees it.
+pub(crate) fn expected_sig_len(alg: Algorithm, key: &PublicMaterial) -> Option<usize> {
+    match key {
+        PublicMaterial::Rsa { n, .. } => Some(n.len()),
+        PublicMaterial::Ec { curve, .. } => Some(2 * curve.field_len()),
+        PublicMaterial::Oct(_) => Some(alg.hash_len()),
+    }
+}

@@ -1,0 +1,221 @@
+//! [`SigningKey`]: an algorithm bound to a parsed key and a backend signer, built once.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use grantwire::Entropy;
+use sha2::{Digest, Sha256};
+
+use crate::alg::Algorithm;
+use crate::backend::{Backend, JwsSigner};
+use crate::error::Error;
+use crate::jwk::{thumbprint, Jwk, JwkSet};
+use crate::key::{check_hmac_len, PrivateKey, PublicMaterial, B64};
+use crate::verify::VerifyingKey;
+
+/// A key bound to one algorithm, with its backend key object built once and reused for every
+/// signature. The algorithm is fixed here and never read from anywhere else; there is no
+/// `none`. Cheap to clone (the signer is shared).
+///
+/// The default `kid` is the JWK's own `kid` when the key came from a JWK, else the RFC 7638
+/// thumbprint of the public key; HMAC keys have no default `kid`.
+#[derive(Clone)]
+pub struct SigningKey {
+    alg: Algorithm,
+    signer: Arc<dyn JwsSigner>,
+    public: Option<PublicMaterial>,
+    kid: Option<String>,
+    backend: Option<Backend>,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// Binds `key` to `alg` with the default [`Backend`].
+    ///
+    /// Fails with a typed error when the key does not fit: RSA under 2048 bits, an EC key on
+    /// another curve than the algorithm's, an HMAC secret shorter than the hash output, or a
+    /// key of the wrong family.
+    pub fn new(alg: Algorithm, key: &PrivateKey) -> Result<Self, Error> {
+        Self::with_backend(Backend::default(), alg, key)
+    }
+
+    /// Binds `key` to `alg` with the given backend.
+    pub fn with_backend(backend: Backend, alg: Algorithm, key: &PrivateKey) -> Result<Self, Error> {
+        key.check_algorithm(alg)?;
+        let signer = backend.signer(alg, key)?;
+        let public = key.public();
+        let kid = key.kid.clone().or_else(|| match public {
+            PublicMaterial::Oct(_) => None,
+            ref p => Some(thumbprint(p)),
+        });
+        Ok(Self {
+            alg,
+            signer: Arc::from(signer),
+            public: Some(public),
+            kid,
+            backend: Some(backend),
+        })
+    }
+
+    /// An HMAC key for `client_secret_jwt` (RFC 7518 §3.2) with the default backend. The
+    /// secret must be at least as long as the hash output: 32, 48 or 64 bytes.
+    pub fn hmac(alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
+        if !alg.is_symmetric() {
+            return Err(Error::mismatch(alg, "a symmetric"));
+        }
+        check_hmac_len(alg, secret.len())?;
+        Self::new(alg, &PrivateKey::from_secret(secret))
+    }
+
+    /// Wraps a signer of your own (an HSM, a cloud KMS). `public` is its public JWK, used for
+    /// [`SigningKey::public_jwk`] and the default `kid`.
+    pub fn from_signer(signer: Arc<dyn JwsSigner>, public: Option<&Jwk>) -> Result<Self, Error> {
+        let public = public.map(Jwk::to_public).transpose()?;
+        let kid = public.as_ref().map(thumbprint);
+        Ok(Self {
+            alg: signer.algorithm(),
+            signer,
+            public,
+            kid,
+            backend: None,
+        })
+    }
+
+    /// Sets the `kid` header value (use the id the authorization server knows the key by).
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// Sends no `kid` header.
+    pub fn without_kid(mut self) -> Self {
+        self.kid = None;
+        self
+    }
+
+    /// The algorithm this key signs with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The `kid`, if any.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The backend, or `None` for a signer from [`SigningKey::from_signer`].
+    pub fn backend(&self) -> Option<Backend> {
+        self.backend
+    }
+
+    /// The public JWK with `use`, `alg` and `kid`, for registering the key (`None` for HMAC).
+    pub fn public_jwk(&self) -> Option<Jwk> {
+        let mut jwk = Jwk::from_public(self.public.as_ref()?)?;
+        jwk.alg = Some(self.alg.name().into());
+        jwk.kid = self.kid.clone();
+        Some(jwk)
+    }
+
+    /// A JWK set holding [`SigningKey::public_jwk`] (empty for HMAC).
+    pub fn jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: self.public_jwk().into_iter().collect(),
+        }
+    }
+
+    /// The RFC 7638 thumbprint of the public key (`None` for HMAC and foreign signers without a
+    /// public JWK).
+    pub fn thumbprint(&self) -> Option<String> {
+        match self.public.as_ref()? {
+            PublicMaterial::Oct(_) => None,
+            p => Some(thumbprint(p)),
+        }
+    }
+
+    /// The matching verification key (for tests and for a testkit's registration), pinned to
+    /// this algorithm and carrying this `kid`.
+    pub fn verifying_key(&self) -> Option<VerifyingKey> {
+        let public = self.public.clone()?;
+        let key = VerifyingKey::from_material(public, self.kid.clone())
+            .with_backend(self.backend.unwrap_or_default());
+        key.with_algorithm(self.alg).ok()
+    }
+
+    /// The raw signature of `signing_input`.
+    pub fn sign_raw(
+        &self,
+        signing_input: &[u8],
+        entropy: &mut dyn Entropy,
+    ) -> Result<Vec<u8>, Error> {
+        self.signer.sign(signing_input, entropy)
+    }
+
+    /// Signs `payload` (JSON bytes) as a compact JWS (RFC 7515 §7.1) with the header
+    /// `{"alg":…,"kid":…}` plus `typ` when given.
+    pub fn sign_compact(
+        &self,
+        payload: &[u8],
+        typ: Option<&str>,
+        entropy: &mut dyn Entropy,
+    ) -> Result<String, Error> {
+        let header = Header::new(self, typ, None);
+        let mut out = String::with_capacity(header.encoded.len() + payload.len() * 4 / 3 + 700);
+        out.push_str(&header.encoded);
+        out.push('.');
+        B64.encode_string(payload, &mut out);
+        self.finish(out, entropy)
+    }
+
+    /// Appends `.signature` to a signing input.
+    pub(crate) fn finish(
+        &self,
+        mut input: String,
+        entropy: &mut dyn Entropy,
+    ) -> Result<String, Error> {
+        let sig = self.signer.sign(input.as_bytes(), entropy)?;
+        input.push('.');
+        B64.encode_string(&sig, &mut input);
+        Ok(input)
+    }
+}
+
+/// A precomputed, base64url-encoded protected header (RFC 7515 §4).
+#[derive(Clone, Debug)]
+pub(crate) struct Header {
+    pub(crate) encoded: String,
+}
+
+impl Header {
+    pub(crate) fn new(key: &SigningKey, typ: Option<&str>, x5t_s256: Option<&str>) -> Self {
+        let mut h = serde_json::Map::new();
+        h.insert("alg".into(), key.alg.name().into());
+        if let Some(kid) = &key.kid {
+            h.insert("kid".into(), kid.clone().into());
+        }
+        if let Some(t) = typ {
+            h.insert("typ".into(), t.into());
+        }
+        if let Some(t) = x5t_s256 {
+            h.insert("x5t#S256".into(), t.into());
+        }
+        let json = serde_json::Value::Object(h).to_string();
+        Self {
+            encoded: B64.encode(json),
+        }
+    }
+}
+
+/// The `x5t#S256` header value (RFC 7515 §4.1.8): base64url SHA-256 of a DER certificate.
+pub fn x5t_s256(certificate_der: &[u8]) -> String {
+    B64.encode(Sha256::digest(certificate_der))
+}
