@@ -15,6 +15,9 @@ use crate::{
 /// The code verifier of the authorization code the harness mints first (RFC 7636 §4.1).
 pub const HARNESS_CODE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
+/// The secret of the harness's `client_secret_jwt` client `hs` (HS256).
+pub const HARNESS_HS256_SECRET: &str = "harness-hs256-secret-of-at-least-32-bytes";
+
 /// A deterministic generator: the harness's tokens are the same on every run, so a corpus can
 /// hold valid codes and tokens.
 struct Counter(u64);
@@ -56,6 +59,13 @@ pub fn harness_server() -> (AuthServer, String, String) {
             ClientAuthConfig::ClientSecretPost(ClientSecret::new("post-secret")),
         )))
         .with(all(ClientConfig::new("pub", ClientAuthConfig::None)))
+        .with(all(ClientConfig::new(
+            "hs",
+            ClientAuthConfig::ClientSecretJwt {
+                secret: ClientSecret::new(HARNESS_HS256_SECRET),
+                alg: grantwire_jose::Algorithm::HS256,
+            },
+        )))
         .with(all(ClientConfig::new(
             "mtls",
             ClientAuthConfig::TlsClientAuth {

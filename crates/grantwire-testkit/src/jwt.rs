@@ -8,8 +8,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::params::Failure;
-use crate::registry::{ClientConfig, ClientRegistry};
 use crate::verify::AssertionTarget;
 
 /// Assertions longer than this are refused unread.
@@ -125,33 +123,6 @@ impl AssertionVerifier {
             policy,
             seen: HashMap::new(),
         }
-    }
-
-    /// Verifies a client assertion (RFC 7523 §3) and returns the client it authenticates.
-    pub(crate) fn verify_client_assertion<'r>(
-        &mut self,
-        registry: &'r ClientRegistry,
-        assertion: &str,
-        body_client_id: Option<&str>,
-        target: &AssertionTarget<'_>,
-    ) -> Result<&'r ClientConfig, Failure> {
-        let fail = || Failure::invalid_client("client assertion rejected", false);
-        let jws = Compact::parse(assertion).ok_or_else(fail)?;
-        let iss = jws
-            .claims
-            .get("iss")
-            .and_then(Value::as_str)
-            .ok_or_else(fail)?;
-        if body_client_id.is_some_and(|id| id != iss) {
-            return Err(fail());
-        }
-        let client = registry.get(iss).ok_or_else(fail)?;
-        if !crate::keys::verify_client_signature(client, &jws) {
-            return Err(fail());
-        }
-        self.check_claims(&jws, iss, target, true)
-            .map_err(|()| fail())?;
-        Ok(client)
     }
 
     /// Claim checks shared by client assertions and JWT bearer grants (RFC 7523 §3). For a

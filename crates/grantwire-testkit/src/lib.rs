@@ -33,15 +33,26 @@
 //! ## Endpoints (paths below the issuer)
 //! | path | what | RFC |
 //! | --- | --- | --- |
-//! | `/token` | client_credentials, refresh_token (rotating), authorization_code with PKCE, token exchange | RFC 6749 §4.1.3, §4.4, §6; RFC 7636; RFC 8693 |
+//! | `/token` | client_credentials, refresh_token (rotating), authorization_code with PKCE, JWT bearer, token exchange | RFC 6749 §4.1.3, §4.4, §6; RFC 7636; RFC 7523 §2.1; RFC 8693 |
 //! | `/introspect` | token introspection, per-client policy | RFC 7662 |
 //! | `/revoke` | token revocation; a refresh token takes its access tokens with it | RFC 7009 |
 //! | `/.well-known/oauth-authorization-server` | metadata listing exactly what is supported | RFC 8414 |
 //! | `/resource` | a protected resource accepting bearer tokens | RFC 6750 |
+//! | `/jwks` | the public key that signs JWT access tokens | RFC 7517 §5, RFC 9068 |
+//!
+//! Access tokens are opaque by default, or JWTs (RFC 9068) with
+//! [`AccessTokenFormat::Jwt`]; either way they are stored, so introspection and revocation work.
+//! Authorization codes come from [`AuthServer::issue_authorization_code`] (there is no
+//! authorization endpoint: a test plays the user's consent).
 //!
 //! ## Client authentication, verified strictly
 //! `client_secret_basic` (with RFC 6749 Appendix B form-decoding of id and secret),
-//! `client_secret_post`, `none`, and the RFC 8705 methods through a [`PresentedCertificate`]
+//! `client_secret_post`, `none`, `client_secret_jwt` and `private_key_jwt` (verified with
+//! `grantwire-jose` under the one algorithm registered for the client; `iss` = `sub` =
+//! client_id; `aud` the issuer as a single string, or the token endpoint only behind
+//! [`AssertionPolicy::legacy_accept_token_endpoint_audience`]; `exp` required and at most
+//! [`AssertionPolicy::max_lifetime`] ahead; `iat`/`nbf` within the leeway; `jti` required and
+//! remembered until expiry), and the RFC 8705 methods through a [`PresentedCertificate`]
 //! attached to the request as an `http` extension. A request using more than one mechanism is
 //! refused. Secrets are compared in constant time. Errors follow RFC 6749 §5.2: `invalid_client`
 //! is 401 with `WWW-Authenticate: Basic` when the `Authorization` header was used, 400 otherwise;
@@ -73,7 +84,9 @@ pub use registry::{
     ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, IntrospectionPolicy,
     PresentedCertificate,
 };
-pub use server::{AuthServer, AuthorizationCodeRequest, ServerConfig};
+pub use server::{AccessTokenFormat, AuthServer, AuthorizationCodeRequest, ServerConfig};
+
+pub use grantwire_jose;
 
 #[cfg(feature = "loopback")]
 pub use loopback::LoopbackServer;
@@ -107,6 +120,12 @@ pub enum Error {
     RegistryFile {
         /// The I/O error kind.
         kind: std::io::ErrorKind,
+    },
+    /// A key or secret cannot serve the registered method or algorithm.
+    #[error("unusable key: {reason}")]
+    InvalidKey {
+        /// Why.
+        reason: &'static str,
     },
     /// The issuer identifier is not an `https` URL (or `http` on loopback) without query or
     /// fragment (RFC 8414 §2).

@@ -1,4 +1,4 @@
-//! Form parameters of a request (RFC 6749 Appendix B, §3.2) and OAuth error responses (§5.2).
+//! Form parameters of a request (RFC 6749 Appendix B, section 3.2) and OAuth error responses (§5.2).
 
 use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode};
@@ -6,10 +6,10 @@ use zeroize::Zeroizing;
 
 use grantwire::ErrorCode;
 
-/// Parameters that RFC 8707 §2 and RFC 8693 §2.1 allow to repeat.
+/// Parameters that RFC 8707 section 2 and RFC 8693 section 2.1 allow to repeat.
 const REPEATABLE: &[&str] = &["resource", "audience"];
 
-/// An OAuth error about to be sent (RFC 6749 §5.2). The description is always a fixed string,
+/// An OAuth error about to be sent (RFC 6749 section 5.2). The description is always a fixed string,
 /// so no request value (secret or not) can reach a response body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Failure {
@@ -35,7 +35,7 @@ impl Failure {
     }
 
     /// `invalid_client`: 401 with a Basic challenge when the Authorization header was used,
-    /// 400 otherwise (RFC 6749 §5.2).
+    /// 400 otherwise (RFC 6749 section 5.2).
     pub(crate) fn invalid_client(description: &'static str, via_header: bool) -> Self {
         Self {
             code: ErrorCode::InvalidClient,
@@ -69,6 +69,11 @@ impl Failure {
         Self::new(ErrorCode::UnsupportedGrantType, description)
     }
 
+    pub(crate) fn server_error(description: &'static str) -> Self {
+        Self::new(ErrorCode::ServerError, description)
+            .with_status(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
     pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
@@ -95,7 +100,7 @@ impl Failure {
     }
 }
 
-/// A JSON response that must not be cached (RFC 6749 §5.1).
+/// A JSON response that must not be cached (RFC 6749 section 5.1).
 pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Vec<u8>> {
     let mut response = Response::new(serde_json::to_vec(body).unwrap_or_default());
     *response.status_mut() = status;
@@ -107,7 +112,7 @@ pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Res
 }
 
 /// The decoded form parameters of a request. Values are zeroized on drop (they include secrets,
-/// assertions and tokens). Parameters sent without a value count as omitted (RFC 6749 §3.2).
+/// assertions and tokens). Parameters sent without a value count as omitted (RFC 6749 section 3.2).
 pub(crate) struct Params(Vec<(String, Zeroizing<String>)>);
 
 impl Params {
@@ -147,7 +152,7 @@ impl Params {
             }
             if !REPEATABLE.contains(&name.as_str()) && out.iter().any(|(n, _)| *n == name) {
                 return Err(Failure::invalid_request(
-                    "a parameter is included more than once (RFC 6749 §3.2)",
+                    "a parameter is included more than once (RFC 6749 section 3.2)",
                 ));
             }
             out.push((name, value));

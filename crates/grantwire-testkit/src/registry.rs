@@ -9,6 +9,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use grantwire::{AuthMethod, ClientId, ClientSecret};
+use grantwire_jose::{Algorithm, JwkSet, VerifyingKey};
 use serde::Deserialize;
 
 use crate::Error;
@@ -125,6 +126,24 @@ pub enum ClientAuthConfig {
     ClientSecretBasic(ClientSecret),
     /// `client_secret_post` (RFC 6749 §2.3.1).
     ClientSecretPost(ClientSecret),
+    /// `client_secret_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): an assertion MACed with the
+    /// secret under exactly `alg` (an HS algorithm whose output is no longer than the secret).
+    /// Build with [`ClientAuthConfig::client_secret_jwt`].
+    ClientSecretJwt {
+        /// The shared secret.
+        secret: ClientSecret,
+        /// The one algorithm accepted (RFC 7591 §2 `token_endpoint_auth_signing_alg`).
+        alg: Algorithm,
+    },
+    /// `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): an assertion signed by a key
+    /// of the client's public JWK Set under exactly `alg`. Build with
+    /// [`ClientAuthConfig::private_key_jwt`].
+    PrivateKeyJwt {
+        /// The client's public keys (RFC 7591 §2 `jwks`).
+        jwks: JwkSet,
+        /// The one algorithm accepted (RFC 7591 §2 `token_endpoint_auth_signing_alg`).
+        alg: Algorithm,
+    },
     /// `tls_client_auth` with the expected subject DN (RFC 8705 §2.1.2
     /// `tls_client_auth_subject_dn`), compared as an exact string.
     TlsClientAuth {
@@ -146,9 +165,40 @@ impl ClientAuthConfig {
             ClientAuthConfig::None => AuthMethod::None,
             ClientAuthConfig::ClientSecretBasic(_) => AuthMethod::ClientSecretBasic,
             ClientAuthConfig::ClientSecretPost(_) => AuthMethod::ClientSecretPost,
+            ClientAuthConfig::ClientSecretJwt { .. } => AuthMethod::ClientSecretJwt,
+            ClientAuthConfig::PrivateKeyJwt { .. } => AuthMethod::PrivateKeyJwt,
             ClientAuthConfig::TlsClientAuth { .. } => AuthMethod::TlsClientAuth,
             ClientAuthConfig::SelfSignedTlsClientAuth { .. } => AuthMethod::SelfSignedTlsClientAuth,
         }
+    }
+}
+
+impl ClientAuthConfig {
+    /// `client_secret_jwt` under `alg`; fails unless `alg` is HS256/384/512 and the secret is at
+    /// least as long as its hash output (RFC 7518 §3.2).
+    pub fn client_secret_jwt(secret: ClientSecret, alg: Algorithm) -> Result<Self, Error> {
+        if !VerifyingKey::hmac(secret.secret().as_bytes()).fits(alg) {
+            return Err(Error::InvalidKey {
+                reason: "client_secret_jwt needs an HS algorithm and a secret at least as long as its hash (RFC 7518 §3.2)",
+            });
+        }
+        Ok(Self::ClientSecretJwt { secret, alg })
+    }
+
+    /// `private_key_jwt` under `alg`; fails unless some key of `jwks` can verify `alg` (RSA for
+    /// RS/PS, EC on the alg's curve for ES; RFC 7518 §3).
+    pub fn private_key_jwt(jwks: JwkSet, alg: Algorithm) -> Result<Self, Error> {
+        let usable = jwks
+            .keys
+            .iter()
+            .filter_map(|k| VerifyingKey::from_jwk(k).ok())
+            .any(|k| k.fits(alg) && !alg.is_symmetric());
+        if !usable {
+            return Err(Error::InvalidKey {
+                reason: "private_key_jwt needs a public key in the JWK Set that fits the algorithm",
+            });
+        }
+        Ok(Self::PrivateKeyJwt { jwks, alg })
     }
 }
 
@@ -355,6 +405,36 @@ impl ClientRecord {
                     ));
                 }
                 ClientAuthConfig::SelfSignedTlsClientAuth { certificates }
+            }
+            AuthMethod::ClientSecretJwt => {
+                let alg = match self.token_endpoint_auth_signing_alg.as_deref() {
+                    None => Algorithm::HS256,
+                    Some(a) => Algorithm::from_name(a)
+                        .ok_or_else(|| invalid(&id, "unknown token_endpoint_auth_signing_alg"))?,
+                };
+                ClientAuthConfig::client_secret_jwt(secret(self.client_secret)?, alg)
+                    .map_err(|_| invalid(&id, "the secret is too short for the algorithm, or the algorithm is not HS*"))?
+            }
+            AuthMethod::PrivateKeyJwt => {
+                let jwks = self
+                    .jwks
+                    .as_ref()
+                    .and_then(|v| serde_json::to_vec(v).ok())
+                    .and_then(|b| JwkSet::from_json(&b).ok())
+                    .ok_or_else(|| invalid(&id, "private_key_jwt needs a valid public jwks"))?;
+                let alg = match self.token_endpoint_auth_signing_alg.as_deref() {
+                    Some(a) => Algorithm::from_name(a)
+                        .ok_or_else(|| invalid(&id, "unknown token_endpoint_auth_signing_alg"))?,
+                    None => jwks
+                        .keys
+                        .iter()
+                        .find_map(|k| k.alg.as_deref().and_then(Algorithm::from_name))
+                        .ok_or_else(|| {
+                            invalid(&id, "private_key_jwt needs token_endpoint_auth_signing_alg")
+                        })?,
+                };
+                ClientAuthConfig::private_key_jwt(jwks, alg)
+                    .map_err(|_| invalid(&id, "no key of the jwks fits the algorithm"))?
             }
             _ => return Err(invalid(&id, "this method cannot be registered")),
         };

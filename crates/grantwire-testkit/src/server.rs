@@ -21,6 +21,7 @@ use crate::registry::{
 use crate::store::{key_of, random_token, AccessRecord, CodeRecord, Grant, RefreshRecord, Store};
 use crate::verify::{self, secret_eq, AssertionTarget};
 use crate::Error;
+use grantwire_jose::SigningKey;
 
 /// The realm named in `WWW-Authenticate` challenges.
 const REALM: &str = "grantwire-testkit";
@@ -28,8 +29,8 @@ const REALM: &str = "grantwire-testkit";
 /// Server-wide settings.
 ///
 /// Defaults: access tokens live 1 hour (a client's own lifetime wins), refresh tokens 1 day,
-/// authorization codes 60 seconds (RFC 6749 §4.1.2 recommends 10 minutes at most), PKCE is
-/// required for every code (RFC 9700 §2.1.1), request bodies are capped at 64 KiB, and client
+/// authorization codes 60 seconds (RFC 6749 section 4.1.2 recommends 10 minutes at most), PKCE is
+/// required for every code (RFC 9700 section 2.1.1), request bodies are capped at 64 KiB, and client
 /// assertions follow [`AssertionPolicy::default`].
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -41,6 +42,20 @@ pub struct ServerConfig {
     refresh_with_client_credentials: bool,
     max_body_bytes: usize,
     assertion_policy: AssertionPolicy,
+    access_token_format: AccessTokenFormat,
+    signing_key: Option<SigningKey>,
+}
+
+/// The form of access tokens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccessTokenFormat {
+    /// 256 random bits, base64url; meaningful only to this server (RFC 6749 section 1.4).
+    #[default]
+    Opaque,
+    /// A JWT access token (RFC 9068): `typ` `at+jwt`, signed with the server's key, whose public
+    /// half is served at `/jwks`.
+    Jwt,
 }
 
 fn check_issuer(issuer: &str) -> Result<String, Error> {
@@ -49,7 +64,7 @@ fn check_issuer(issuer: &str) -> Result<String, Error> {
 }
 
 impl ServerConfig {
-    /// Settings for the server with issuer identifier `issuer` (RFC 8414 §2: `https`, or `http`
+    /// Settings for the server with issuer identifier `issuer` (RFC 8414 section 2: `https`, or `http`
     /// on a loopback host; no query or fragment). A trailing `/` is removed.
     pub fn new(issuer: &str) -> Result<Self, Error> {
         Ok(Self {
@@ -61,10 +76,12 @@ impl ServerConfig {
             refresh_with_client_credentials: false,
             max_body_bytes: 64 * 1024,
             assertion_policy: AssertionPolicy::default(),
+            access_token_format: AccessTokenFormat::Opaque,
+            signing_key: None,
         })
     }
 
-    /// The default access-token lifetime (`expires_in`, RFC 6749 §5.1).
+    /// The default access-token lifetime (`expires_in`, RFC 6749 section 5.1).
     pub fn access_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.access_token_lifetime = lifetime;
         self
@@ -76,20 +93,20 @@ impl ServerConfig {
         self
     }
 
-    /// The authorization-code lifetime (RFC 6749 §4.1.2).
+    /// The authorization-code lifetime (RFC 6749 section 4.1.2).
     pub fn code_lifetime(mut self, lifetime: Duration) -> Self {
         self.code_lifetime = lifetime;
         self
     }
 
-    /// Whether every authorization code must carry a PKCE challenge (RFC 7636, RFC 9700 §2.1.1).
+    /// Whether every authorization code must carry a PKCE challenge (RFC 7636, RFC 9700 section 2.1.1).
     pub fn require_pkce(mut self, require: bool) -> Self {
         self.require_pkce = require;
         self
     }
 
     /// Also issue a refresh token with the client credentials grant, to clients allowed the
-    /// `refresh_token` grant (RFC 6749 §4.4.3 says it SHOULD NOT; some servers do).
+    /// `refresh_token` grant (RFC 6749 section 4.4.3 says it SHOULD NOT; some servers do).
     pub fn refresh_with_client_credentials(mut self, issue: bool) -> Self {
         self.refresh_with_client_credentials = issue;
         self
@@ -107,6 +124,19 @@ impl ServerConfig {
         self
     }
 
+    /// Opaque (the default) or JWT access tokens (RFC 9068).
+    pub fn access_token_format(mut self, format: AccessTokenFormat) -> Self {
+        self.access_token_format = format;
+        self
+    }
+
+    /// The key that signs JWT access tokens and is published at `/jwks`. By default a built-in
+    /// ES256 key, public with this crate: fine for tests, worthless as a secret.
+    pub fn signing_key(mut self, key: SigningKey) -> Self {
+        self.signing_key = Some(key);
+        self
+    }
+
     /// The issuer identifier.
     pub fn issuer(&self) -> &str {
         &self.issuer
@@ -114,7 +144,7 @@ impl ServerConfig {
 }
 
 /// What a test asks the (absent) authorization endpoint to have approved: the input of
-/// [`AuthServer::issue_authorization_code`] (RFC 6749 §4.1.1, RFC 7636 §4.3).
+/// [`AuthServer::issue_authorization_code`] (RFC 6749 section 4.1.1, RFC 7636 section 4.3).
 #[derive(Clone, Debug)]
 pub struct AuthorizationCodeRequest {
     client_id: String,
@@ -139,7 +169,7 @@ impl AuthorizationCodeRequest {
     }
 
     /// The `redirect_uri` of the authorization request; the token request must repeat it
-    /// (RFC 6749 §4.1.3).
+    /// (RFC 6749 section 4.1.3).
     pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
         self.redirect_uri = Some(uri.into());
         self
@@ -151,13 +181,13 @@ impl AuthorizationCodeRequest {
         self
     }
 
-    /// The S256 `code_challenge` (RFC 7636 §4.2), as the client computed it.
+    /// The S256 `code_challenge` (RFC 7636 section 4.2), as the client computed it.
     pub fn code_challenge_s256(mut self, challenge: impl Into<String>) -> Self {
         self.code_challenge = Some(challenge.into());
         self
     }
 
-    /// A resource indicator (RFC 8707 §2); the token's audience.
+    /// A resource indicator (RFC 8707 section 2); the token's audience.
     pub fn resource(mut self, resource: impl Into<String>) -> Self {
         self.resources.push(resource.into());
         self
@@ -171,7 +201,7 @@ pub(crate) fn unix(now: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-/// A resource indicator: an absolute URI without a fragment (RFC 8707 §2).
+/// A resource indicator: an absolute URI without a fragment (RFC 8707 section 2).
 fn is_absolute_uri(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once(':') else {
         return false;
@@ -185,7 +215,7 @@ fn is_absolute_uri(s: &str) -> bool {
 }
 
 /// The scope to grant: the requested one if every token is allowed, else `invalid_scope`; all
-/// of `allowed` when nothing was requested (RFC 6749 §3.3).
+/// of `allowed` when nothing was requested (RFC 6749 section 3.3).
 fn grant_scope<'a>(
     requested: Option<&str>,
     allowed: impl Iterator<Item = &'a str> + Clone,
@@ -200,8 +230,9 @@ fn grant_scope<'a>(
             Ok(out.as_str().to_owned())
         }
         Some(s) => {
-            let scope = Scope::parse(s)
-                .map_err(|_| Failure::invalid_scope("the scope is malformed (RFC 6749 §3.3)"))?;
+            let scope = Scope::parse(s).map_err(|_| {
+                Failure::invalid_scope("the scope is malformed (RFC 6749 section 3.3)")
+            })?;
             if scope.iter().all(|t| allowed.clone().any(|a| a == t)) {
                 Ok(scope.as_str().to_owned())
             } else {
@@ -227,7 +258,7 @@ fn grant_targets(params: &Params, client: &ClientConfig) -> Result<Vec<String>, 
     for r in params.all("resource") {
         if !is_absolute_uri(r) {
             return Err(Failure::invalid_target(
-                "a resource must be an absolute URI without a fragment (RFC 8707 §2)",
+                "a resource must be an absolute URI without a fragment (RFC 8707 section 2)",
             ));
         }
         if !client.resources.iter().any(|x| x == r) {
@@ -253,6 +284,7 @@ pub struct AuthServer {
     faults: Faults,
     counters: Counters,
     assertions: AssertionVerifier,
+    signing_key: Option<SigningKey>,
 }
 
 impl std::fmt::Debug for AuthServer {
@@ -269,7 +301,12 @@ impl AuthServer {
     /// A server with `config` and the clients of `registry`.
     pub fn new(config: ServerConfig, registry: ClientRegistry) -> Self {
         let assertions = AssertionVerifier::new(config.assertion_policy.clone());
+        let signing_key = config
+            .signing_key
+            .clone()
+            .or_else(crate::keys::builtin_signing_key);
         Self {
+            signing_key,
             config,
             registry,
             store: Store::default(),
@@ -279,7 +316,7 @@ impl AuthServer {
         }
     }
 
-    /// The issuer identifier (RFC 8414 §2).
+    /// The issuer identifier (RFC 8414 section 2).
     pub fn issuer(&self) -> &str {
         &self.config.issuer
     }
@@ -294,7 +331,7 @@ impl AuthServer {
     pub fn endpoint_url(&self, endpoint: EndpointKind) -> String {
         match endpoint {
             EndpointKind::Metadata => {
-                // RFC 8414 §3: the well-known segment goes between host and issuer path.
+                // RFC 8414 section 3: the well-known segment goes between host and issuer path.
                 let (origin, path) = split_origin(&self.config.issuer);
                 format!("{origin}{}{path}", endpoint.path())
             }
@@ -302,7 +339,7 @@ impl AuthServer {
         }
     }
 
-    /// The token endpoint URL (RFC 6749 §3.2).
+    /// The token endpoint URL (RFC 6749 section 3.2).
     pub fn token_endpoint(&self) -> String {
         self.endpoint_url(EndpointKind::Token)
     }
@@ -350,7 +387,7 @@ impl AuthServer {
     }
 
     /// Mints an authorization code as if the authorization endpoint had approved `request`
-    /// (RFC 6749 §4.1.2). The client must exist and be allowed `authorization_code`; a redirect
+    /// (RFC 6749 section 4.1.2). The client must exist and be allowed `authorization_code`; a redirect
     /// URI must be registered; the scope must be allowed; a S256 challenge is required unless
     /// [`ServerConfig::require_pkce`] was turned off.
     pub fn issue_authorization_code(
@@ -382,7 +419,7 @@ impl AuthServer {
         match &request.code_challenge {
             Some(c) if c.len() != 43 || URL_SAFE_NO_PAD.decode(c).is_err() => {
                 return Err(bad(
-                    "the code_challenge is not a S256 challenge (RFC 7636 §4.2)",
+                    "the code_challenge is not a S256 challenge (RFC 7636 section 4.2)",
                 ))
             }
             None if self.config.require_pkce => {
@@ -449,7 +486,11 @@ impl AuthServer {
             actor: None,
             family: self.store.new_family(),
         };
-        let (token, _) = self.mint_access(&client, grant, unix(now), entropy);
+        let (token, _) = self
+            .mint_access(&client, grant, unix(now), entropy)
+            .map_err(|_| Error::InvalidKey {
+                reason: "the access token could not be signed",
+            })?;
         Ok(AccessToken::new(token))
     }
 
@@ -472,6 +513,10 @@ impl AuthServer {
             EndpointKind::Token | EndpointKind::Introspection | EndpointKind::Revocation => {
                 verify::claimed_client_id(request)
             }
+            // At the resource, the client the presented token was issued to.
+            EndpointKind::Resource => bearer_token(request)
+                .and_then(|t| self.store.access.get(&key_of(t)))
+                .map(|r| r.grant.client_id.clone()),
             _ => None,
         };
         self.counters.record(endpoint, claimed.as_deref());
@@ -515,13 +560,7 @@ impl AuthServer {
             EndpointKind::Resource,
         ]
         .into_iter()
-        .filter(|e| *e != EndpointKind::Jwks || crate::keys::SIGNING_AVAILABLE)
         .find(|e| e.path() == rest)
-    }
-
-    /// The grant types this server implements.
-    fn supports(&self, grant: GrantType) -> bool {
-        grant != GrantType::JwtBearer || crate::keys::SIGNING_AVAILABLE
     }
 
     fn authenticate(
@@ -546,7 +585,7 @@ impl AuthServer {
         .map(|a| a.client)
     }
 
-    // ----- token endpoint (RFC 6749 §3.2) -----
+    // ----- token endpoint (RFC 6749 section 3.2) -----
 
     fn token(
         &mut self,
@@ -560,7 +599,6 @@ impl AuthServer {
             .get("grant_type")
             .ok_or_else(|| Failure::invalid_request("grant_type is missing"))?;
         let grant = GrantType::from_name(grant_name)
-            .filter(|g| self.supports(*g))
             .ok_or_else(|| Failure::unsupported_grant_type("this grant type is not supported"))?;
         let Some(client) = client else {
             if grant == GrantType::JwtBearer {
@@ -592,7 +630,7 @@ impl AuthServer {
         now: u64,
         entropy: &mut dyn Entropy,
     ) -> Result<Response<Vec<u8>>, Failure> {
-        // RFC 6749 §4.4: only confidential clients.
+        // RFC 6749 section 4.4: only confidential clients.
         if matches!(client.auth, ClientAuthConfig::None) {
             return Err(Failure::unauthorized_client(
                 "a public client cannot use client_credentials",
@@ -613,7 +651,7 @@ impl AuthServer {
         };
         let refresh =
             self.config.refresh_with_client_credentials && client.allows(GrantType::RefreshToken);
-        Ok(self.issue(client, grant, refresh, None, now, entropy))
+        self.issue(client, grant, refresh, None, now, entropy)
     }
 
     fn refresh(
@@ -637,7 +675,7 @@ impl AuthServer {
             return Err(Failure::invalid_grant("the refresh token is invalid"));
         }
         if record.rotated {
-            // RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole grant.
+            // RFC 9700 section 4.14.2: reuse of a rotated refresh token revokes the whole grant.
             self.store.revoke_family(record.grant.family);
             return Err(Failure::invalid_grant("the refresh token is invalid"));
         }
@@ -650,7 +688,7 @@ impl AuthServer {
         }
         let mut grant = record.grant;
         grant.scope = scope;
-        Ok(self.issue(client, grant, true, None, now, entropy))
+        self.issue(client, grant, true, None, now, entropy)
     }
 
     fn authorization_code(
@@ -674,7 +712,7 @@ impl AuthServer {
             return Err(Failure::invalid_grant("the authorization code is invalid"));
         }
         if record.used {
-            // RFC 6749 §4.1.2: a reused code revokes the tokens issued from it.
+            // RFC 6749 section 4.1.2: a reused code revokes the tokens issued from it.
             self.store.revoke_family(record.grant.family);
             return Err(Failure::invalid_grant("the authorization code is invalid"));
         }
@@ -704,10 +742,10 @@ impl AuthServer {
             }
             (Some(_), None) => {
                 return Err(Failure::invalid_grant(
-                    "code_verifier is required (RFC 7636 §4.5)",
+                    "code_verifier is required (RFC 7636 section 4.5)",
                 ))
             }
-            // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade.
+            // RFC 9700 section 2.1.1: a verifier for a code issued without a challenge is a downgrade.
             (None, Some(_)) => {
                 return Err(Failure::invalid_grant(
                     "code_verifier sent for a code issued without a challenge",
@@ -716,10 +754,10 @@ impl AuthServer {
             (None, None) => {}
         }
         let refresh = client.allows(GrantType::RefreshToken);
-        Ok(self.issue(client, record.grant, refresh, None, now, entropy))
+        self.issue(client, record.grant, refresh, None, now, entropy)
     }
 
-    /// Resolves a subject or actor token of token exchange (RFC 8693 §2.1).
+    /// Resolves a subject or actor token of token exchange (RFC 8693 section 2.1).
     fn exchange_input(
         &self,
         token: &str,
@@ -757,7 +795,7 @@ impl AuthServer {
             (None, None) => None,
             _ => {
                 return Err(Failure::invalid_request(
-                    "actor_token and actor_token_type go together (RFC 8693 §2.1)",
+                    "actor_token and actor_token_type go together (RFC 8693 section 2.1)",
                 ))
             }
         };
@@ -786,14 +824,14 @@ impl AuthServer {
             actor,
             family: self.store.new_family(),
         };
-        Ok(self.issue(
+        self.issue(
             client,
             grant,
             false,
             Some(token_type_uri::ACCESS_TOKEN),
             now,
             entropy,
-        ))
+        )
     }
 
     fn jwt_bearer(
@@ -836,7 +874,7 @@ impl AuthServer {
             actor: None,
             family: self.store.new_family(),
         };
-        Ok(self.issue(&issuer_client, grant, false, None, now, entropy))
+        self.issue(&issuer_client, grant, false, None, now, entropy)
     }
 
     /// Stores an access token for `grant`; returns its value and lifetime in seconds.
@@ -846,7 +884,7 @@ impl AuthServer {
         grant: Grant,
         now: u64,
         entropy: &mut dyn Entropy,
-    ) -> (String, u64) {
+    ) -> Result<(String, u64), Failure> {
         let lifetime = client
             .access_token_lifetime
             .unwrap_or(self.config.access_token_lifetime)
@@ -859,12 +897,21 @@ impl AuthServer {
             jti,
             revoked: false,
         };
-        let token = crate::keys::access_token_value(&self.config.issuer, &record, entropy);
+        let token = match self.config.access_token_format {
+            AccessTokenFormat::Opaque => random_token(entropy),
+            AccessTokenFormat::Jwt => self
+                .signing_key
+                .as_ref()
+                .and_then(|k| {
+                    crate::keys::jwt_access_token(k, &self.config.issuer, &record, entropy)
+                })
+                .ok_or_else(|| Failure::server_error("the access token could not be signed"))?,
+        };
         self.store.access.insert(key_of(&token), record);
-        (token, lifetime)
+        Ok((token, lifetime))
     }
 
-    /// A successful token response (RFC 6749 §5.1).
+    /// A successful token response (RFC 6749 section 5.1).
     fn issue(
         &mut self,
         client: &ClientConfig,
@@ -873,9 +920,9 @@ impl AuthServer {
         issued_token_type: Option<&str>,
         now: u64,
         entropy: &mut dyn Entropy,
-    ) -> Response<Vec<u8>> {
+    ) -> Result<Response<Vec<u8>>, Failure> {
         let scope = grant.scope.clone();
-        let (access, lifetime) = self.mint_access(client, grant.clone(), now, entropy);
+        let (access, lifetime) = self.mint_access(client, grant.clone(), now, entropy)?;
         let mut body = Map::new();
         body.insert("access_token".into(), access.into());
         body.insert("token_type".into(), "Bearer".into());
@@ -901,7 +948,7 @@ impl AuthServer {
         if let Some(t) = issued_token_type {
             body.insert("issued_token_type".into(), t.into());
         }
-        json_response(StatusCode::OK, &Value::Object(body))
+        Ok(json_response(StatusCode::OK, &Value::Object(body)))
     }
 
     // ----- introspection (RFC 7662) -----
@@ -960,7 +1007,7 @@ impl AuthServer {
         Ok(json_response(StatusCode::OK, &Value::Object(body)))
     }
 
-    /// The RFC 7662 §2.2 members of an active token.
+    /// The RFC 7662 section 2.2 members of an active token.
     fn describe(&self, grant: &Grant, iat: u64, exp: Option<u64>, jti: &str) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("active".into(), true.into());
@@ -1020,9 +1067,9 @@ impl AuthServer {
                 .map(|a| (a.grant.client_id.clone(), None))
         };
         match owner_family {
-            // RFC 7009 §2.2: an invalid or unknown token is not an error.
+            // RFC 7009 section 2.2: an invalid or unknown token is not an error.
             None => Ok(ok()),
-            // RFC 7009 §2.1: the token must have been issued to the requesting client.
+            // RFC 7009 section 2.1: the token must have been issued to the requesting client.
             Some((owner, _)) if owner != id => Err(Failure::invalid_request(
                 "the token was not issued to this client",
             )),
@@ -1050,14 +1097,11 @@ impl AuthServer {
         Ok(json_response(StatusCode::OK, &self.metadata_document()))
     }
 
-    /// The metadata document (RFC 8414 §2): exactly what this server implements.
+    /// The metadata document (RFC 8414 section 2): exactly what this server implements.
     pub fn metadata_document(&self) -> Value {
-        let grants: Vec<&str> = GrantType::ALL
-            .into_iter()
-            .filter(|g| self.supports(*g))
-            .map(GrantType::as_str)
-            .collect();
-        let methods = crate::keys::supported_auth_methods();
+        let grants: Vec<&str> = GrantType::ALL.into_iter().map(GrantType::as_str).collect();
+        let methods = crate::keys::AUTH_METHODS;
+        let algs = crate::keys::assertion_algs();
         let authenticated: Vec<&str> = methods.iter().copied().filter(|m| *m != "none").collect();
         let mut scopes: Vec<&str> = self
             .registry
@@ -1066,7 +1110,7 @@ impl AuthServer {
             .collect();
         scopes.sort_unstable();
         scopes.dedup();
-        let mut doc = json!({
+        let doc = json!({
             "issuer": self.config.issuer,
             "token_endpoint": self.endpoint_url(EndpointKind::Token),
             "introspection_endpoint": self.endpoint_url(EndpointKind::Introspection),
@@ -1078,8 +1122,11 @@ impl AuthServer {
             "token_endpoint_auth_methods_supported": methods,
             "introspection_endpoint_auth_methods_supported": authenticated,
             "revocation_endpoint_auth_methods_supported": methods,
+            "token_endpoint_auth_signing_alg_values_supported": algs,
+            "introspection_endpoint_auth_signing_alg_values_supported": algs,
+            "revocation_endpoint_auth_signing_alg_values_supported": algs,
+            "jwks_uri": self.endpoint_url(EndpointKind::Jwks),
         });
-        crate::keys::add_signing_metadata(&mut doc, &self.endpoint_url(EndpointKind::Jwks));
         doc
     }
 
@@ -1089,22 +1136,22 @@ impl AuthServer {
                 Failure::invalid_request("use GET").with_status(StatusCode::METHOD_NOT_ALLOWED)
             );
         }
-        Ok(json_response(StatusCode::OK, &crate::keys::server_jwks()))
+        let jwks = self
+            .signing_key
+            .as_ref()
+            .map(SigningKey::jwks)
+            .unwrap_or_default();
+        let body = serde_json::to_value(&jwks).unwrap_or_else(|_| json!({"keys": []}));
+        Ok(json_response(StatusCode::OK, &body))
     }
 
     // ----- protected resource (RFC 6750) -----
 
     fn resource(&self, request: &Request<Vec<u8>>, now: u64) -> Response<Vec<u8>> {
-        let mut values = request.headers().get_all(AUTHORIZATION).iter();
-        let (first, second) = (values.next(), values.next());
-        let token = match (first, second) {
-            (None, _) => return unauthorized(None),
-            (Some(v), None) => v.to_str().ok().and_then(|v| {
-                let (scheme, token) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            }),
-            _ => None,
-        };
+        if request.headers().get(AUTHORIZATION).is_none() {
+            return unauthorized(None);
+        }
+        let token = bearer_token(request);
         let Some(record) = token.and_then(|t| self.store.active_access(t, now)) else {
             return unauthorized(Some("the access token is invalid, expired or revoked"));
         };
@@ -1119,7 +1166,18 @@ impl AuthServer {
     }
 }
 
-/// 401 with a Bearer challenge (RFC 6750 §3): no error code when the request had no credentials
+/// The token of a single `Authorization: Bearer` header (RFC 6750 section 2.1).
+fn bearer_token(request: &Request<Vec<u8>>) -> Option<&str> {
+    let mut values = request.headers().get_all(AUTHORIZATION).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    let (scheme, token) = value.to_str().ok()?.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// 401 with a Bearer challenge (RFC 6750 section 3): no error code when the request had no credentials
 /// (§3.1), `invalid_token` otherwise.
 fn unauthorized(description: Option<&'static str>) -> Response<Vec<u8>> {
     let (challenge, body) = match description {

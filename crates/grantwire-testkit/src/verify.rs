@@ -1,5 +1,5 @@
-//! Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3,
-//! RFC 8705 §2, RFC 7523 §2.2), as strict as the strictest servers.
+//! Client authentication at the token, introspection and revocation endpoints (RFC 6749 section 2.3,
+//! RFC 8705 section 2, RFC 7523 section 2.2), as strict as the strictest servers.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use crate::params::{Failure, Params};
 use crate::registry::{ClientAuthConfig, ClientConfig, ClientRegistry, PresentedCertificate};
 
-/// The `client_assertion_type` of JWT client authentication (RFC 7523 §2.2).
+/// The `client_assertion_type` of JWT client authentication (RFC 7523 section 2.2).
 pub(crate) const JWT_ASSERTION_TYPE: &str =
     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -21,7 +21,7 @@ pub(crate) fn secret_eq(a: &[u8], b: &[u8]) -> bool {
     Sha256::digest(a).ct_eq(&Sha256::digest(b)).into()
 }
 
-/// Id and secret from an `Authorization: Basic` value, each form-decoded (RFC 6749 §2.3.1 and
+/// Id and secret from an `Authorization: Basic` value, each form-decoded (RFC 6749 section 2.3.1 and
 /// Appendix B).
 fn decode_basic(value: &str) -> Option<(String, Zeroizing<String>)> {
     let (scheme, rest) = value.split_once(' ')?;
@@ -76,7 +76,7 @@ pub(crate) struct AssertionTarget<'a> {
     pub(crate) now: u64,
 }
 
-/// Authenticates the client of a request (RFC 6749 §2.3). At most one mechanism may be used
+/// Authenticates the client of a request (RFC 6749 section 2.3). At most one mechanism may be used
 /// (§2.3: "MUST NOT use more than one authentication method in each request").
 pub(crate) fn authenticate(
     registry: &ClientRegistry,
@@ -98,7 +98,7 @@ pub(crate) fn authenticate(
         usize::from(header.is_some()) + usize::from(uses_secret) + usize::from(uses_assertion);
     if mechanisms > 1 {
         return Err(Failure::invalid_request(
-            "more than one client authentication mechanism in one request (RFC 6749 §2.3)",
+            "more than one client authentication mechanism in one request (RFC 6749 section 2.3)",
         ));
     }
     let body_id = params.get("client_id");
@@ -163,7 +163,8 @@ pub(crate) fn authenticate(
         let assertion = params
             .get("client_assertion")
             .ok_or_else(|| Failure::invalid_request("client_assertion is missing"))?;
-        let client = jwt.verify_client_assertion(registry, assertion, body_id, target)?;
+        let client =
+            crate::keys::verify_client_assertion(registry, jwt, assertion, body_id, target)?;
         return Ok(Authenticated {
             client: Some(client.clone()),
         });

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use grantwire::ClientSecret;
+use grantwire_jose::{Algorithm, JwkSet};
 use grantwire_testkit::{
     AuthServer, ClientAuthConfig, ClientConfig, ClientRegistry, EndpointKind, GrantType,
     LoopbackServer, ServerConfig,
@@ -16,6 +17,7 @@ use serde_json::{json, Value};
 
 const BASIC_SECRET: &str = "basic secret with spaces:+%&=";
 const POST_SECRET: &str = "post-secret-Ünïcode";
+const HS_SECRET: &str = "an HS256 secret of more than 32 bytes, for oauth4webapi";
 
 fn interop_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop")
@@ -46,9 +48,30 @@ fn clients() -> (ClientRegistry, Vec<Value>) {
     (registry, node_clients)
 }
 
-/// Adds the client_secret_jwt and private_key_jwt clients.
+/// Adds the client_secret_jwt (HS256, as oauth4webapi signs) and private_key_jwt (ES256, the
+/// key in `interop/fixtures`) clients.
 fn jwt_clients(registry: &mut ClientRegistry, node_clients: &mut Vec<Value>) {
-    let _ = (registry, node_clients);
+    registry.insert(client(
+        "o4w-hs",
+        ClientAuthConfig::client_secret_jwt(ClientSecret::new(HS_SECRET), Algorithm::HS256)
+            .unwrap(),
+    ));
+    let private: Value = serde_json::from_slice(
+        &std::fs::read(interop_dir().join("fixtures/es256-private.jwk.json")).unwrap(),
+    )
+    .unwrap();
+    let public = json!({"keys": [{
+        "kty": private["kty"], "crv": private["crv"], "x": private["x"], "y": private["y"],
+        "kid": private["kid"], "alg": "ES256", "use": "sig",
+    }]});
+    let jwks = JwkSet::from_json(public.to_string().as_bytes()).unwrap();
+    registry.insert(client(
+        "o4w-pk",
+        ClientAuthConfig::private_key_jwt(jwks, Algorithm::ES256).unwrap(),
+    ));
+    node_clients
+        .push(json!({"client_id": "o4w-hs", "method": "client_secret_jwt", "secret": HS_SECRET}));
+    node_clients.push(json!({"client_id": "o4w-pk", "method": "private_key_jwt", "jwk": private}));
 }
 
 #[test]

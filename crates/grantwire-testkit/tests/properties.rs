@@ -7,11 +7,13 @@ mod common;
 use common::Rng;
 use common::*;
 use grantwire::grant::token_type_uri;
+use grantwire::JwtBearer;
 use grantwire::{
     AuthorizationCodeGrant, ClientAuthentication, ClientCredentials, ClientId, ClientSecret,
     ClientSecretBasic, ClientSecretPost, NoneAuth, PkceVerifier, RefreshGrant, RefreshToken, Scope,
     SecretString, SelfSignedTlsClientAuth, TlsClientAuth, TokenExchange, TokenResponse,
 };
+use grantwire_jose::{Algorithm, Audience, ClientSecretJwt, PrivateKey, PrivateKeyJwt, SigningKey};
 use grantwire_testkit::{
     AuthServer, AuthorizationCodeRequest, ClientAuthConfig, ClientConfig, ClientRegistry,
     GrantType, PresentedCertificate, ServerConfig,
@@ -26,6 +28,8 @@ enum Method {
     None,
     Tls,
     SelfSigned,
+    SecretJwt,
+    PrivateKeyJwt,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,6 +38,7 @@ enum Grant {
     AuthorizationCode,
     Refresh,
     TokenExchange,
+    JwtBearer,
 }
 
 const SCOPES: [&str; 4] = ["read", "write", "admin", "x:y"];
@@ -46,7 +51,9 @@ fn method() -> impl Strategy<Value = Method> {
         Just(Method::Post),
         Just(Method::None),
         Just(Method::Tls),
-        Just(Method::SelfSigned)
+        Just(Method::SelfSigned),
+        Just(Method::SecretJwt),
+        Just(Method::PrivateKeyJwt)
     ]
 }
 
@@ -55,7 +62,8 @@ fn grant() -> impl Strategy<Value = Grant> {
         Just(Grant::ClientCredentials),
         Just(Grant::AuthorizationCode),
         Just(Grant::Refresh),
-        Just(Grant::TokenExchange)
+        Just(Grant::TokenExchange),
+        Just(Grant::JwtBearer)
     ]
 }
 
@@ -69,6 +77,34 @@ fn scope_subset() -> impl Strategy<Value = Vec<bool>> {
     proptest::collection::vec(any::<bool>(), SCOPES.len())
 }
 
+/// HMAC secrets must be at least as long as the hash (RFC 7518 §3.2): pad to 64 bytes (HS512).
+fn hs_secret(secret: &str) -> String {
+    format!("{secret}{}", "s".repeat(64))
+}
+
+fn key(name: &str) -> SigningKey {
+    let path = format!(
+        "{}/tests/fixtures/{name}.private.jwk.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let pk = PrivateKey::from_jwk(&std::fs::read(path).unwrap()).unwrap();
+    let alg = if name.ends_with("es384") {
+        Algorithm::ES384
+    } else {
+        Algorithm::ES256
+    };
+    SigningKey::new(alg, &pk).unwrap()
+}
+
+/// The key a JWT-method client signs with (assertions and JWT bearer grants).
+fn signing_key(m: Method, secret: &str) -> Option<SigningKey> {
+    match m {
+        Method::SecretJwt => SigningKey::hmac(Algorithm::HS256, hs_secret(secret).as_bytes()).ok(),
+        Method::PrivateKeyJwt => Some(key("client-a-es256")),
+        _ => None,
+    }
+}
+
 fn auth_config(m: Method, secret: &str) -> ClientAuthConfig {
     match m {
         Method::Basic => ClientAuthConfig::ClientSecretBasic(ClientSecret::new(secret)),
@@ -80,6 +116,15 @@ fn auth_config(m: Method, secret: &str) -> ClientAuthConfig {
         Method::SelfSigned => ClientAuthConfig::SelfSignedTlsClientAuth {
             certificates: vec![CERT.to_vec()],
         },
+        Method::SecretJwt => ClientAuthConfig::client_secret_jwt(
+            ClientSecret::new(hs_secret(secret)),
+            Algorithm::HS256,
+        )
+        .unwrap(),
+        Method::PrivateKeyJwt => {
+            ClientAuthConfig::private_key_jwt(key("client-a-es256").jwks(), Algorithm::ES256)
+                .unwrap()
+        }
     }
 }
 
@@ -91,6 +136,11 @@ fn client_auth(m: Method, id: &str, secret: &str) -> Box<dyn ClientAuthenticatio
         Method::None => Box::new(NoneAuth::new(id)),
         Method::Tls => Box::new(TlsClientAuth::new(id)),
         Method::SelfSigned => Box::new(SelfSignedTlsClientAuth::new(id)),
+        Method::SecretJwt => Box::new(
+            ClientSecretJwt::new(id, &ClientSecret::new(hs_secret(secret)), Algorithm::HS256)
+                .unwrap(),
+        ),
+        Method::PrivateKeyJwt => Box::new(PrivateKeyJwt::new(id, key("client-a-es256")).unwrap()),
     }
 }
 
@@ -147,16 +197,28 @@ fn chosen(subset: &[bool]) -> Option<Scope> {
 /// Builds the token request for `grant`, doing the server-side set-up it needs (a code, a
 /// refresh token, a subject token). Returns `None` for combinations RFC 6749 forbids (a public
 /// client cannot use client credentials).
-fn token_request(
-    s: &mut AuthServer,
-    rng: &mut Rng,
+/// What a request is built from.
+struct Case<'a> {
     m: Method,
-    auth: &dyn ClientAuthentication,
-    id: &str,
+    auth: &'a dyn ClientAuthentication,
+    id: &'a str,
+    secret: &'a str,
     g: Grant,
     scope: Option<Scope>,
     targets: (bool, bool),
-) -> Option<Request<Vec<u8>>> {
+}
+
+fn token_request(s: &mut AuthServer, rng: &mut Rng, case: &Case<'_>) -> Option<Request<Vec<u8>>> {
+    let Case {
+        m,
+        auth,
+        id,
+        secret,
+        g,
+        ref scope,
+        targets,
+    } = *case;
+    let scope = scope.clone();
     let ep = endpoint(s);
     let apply_scope = |sc: &Option<Scope>| sc.clone().unwrap_or_default();
     let req = match g {
@@ -200,6 +262,22 @@ fn token_request(
                 .unwrap()
             }
         }
+        Grant::JwtBearer => {
+            // RFC 7523 §2.1: a JWT method client asserts for a user, signed with its own key.
+            let key = signing_key(m, secret)?;
+            let mut jti = [0u8; 12];
+            rng.fill(&mut jti);
+            let claims = serde_json::json!({
+                "iss": id, "sub": "alice", "aud": ISSUER, "exp": T0 + 60, "iat": T0,
+                "jti": jti.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            });
+            let mut e = |b: &mut [u8]| rng.fill(b);
+            let assertion = key
+                .sign_compact(&serde_json::to_vec(&claims).unwrap(), None, &mut e)
+                .unwrap();
+            let grant = JwtBearer::new(SecretString::new(assertion)).scope(apply_scope(&scope));
+            build(T0, rng, |c| grant.to_request(&ep, auth, c)).unwrap()
+        }
         Grant::TokenExchange => {
             let mut e = |b: &mut [u8]| rng.fill(b);
             let subject = s
@@ -242,11 +320,12 @@ fn mint_code(
     )
 }
 
-const ALL_GRANTS: [GrantType; 4] = [
+const ALL_GRANTS: [GrantType; 5] = [
     GrantType::ClientCredentials,
     GrantType::AuthorizationCode,
     GrantType::RefreshToken,
     GrantType::TokenExchange,
+    GrantType::JwtBearer,
 ];
 
 proptest! {
@@ -261,7 +340,8 @@ proptest! {
         let mut rng = Rng(seed);
         let auth = client_auth(m, &id, &secret);
         let scope = chosen(&subset);
-        let Some(req) = token_request(&mut s, &mut rng, m, auth.as_ref(), &id, g, scope.clone(), targets) else {
+        let case = Case { m, auth: auth.as_ref(), id: &id, secret: &secret, g, scope: scope.clone(), targets };
+        let Some(req) = token_request(&mut s, &mut rng, &case) else {
             return Ok(());
         };
         let resp = send(&mut s, &req, T0 + 1, &mut rng);
@@ -284,7 +364,8 @@ proptest! {
         let mut s = setup(m, &id, &secret, &ALL_GRANTS);
         let mut rng = Rng(seed);
         let auth = client_auth(m, &id, &other);
-        let req = token_request(&mut s, &mut rng, m, auth.as_ref(), &id, Grant::ClientCredentials, None, (false, false)).unwrap();
+        let case = Case { m, auth: auth.as_ref(), id: &id, secret: &secret, g: Grant::ClientCredentials, scope: None, targets: (false, false) };
+        let req = token_request(&mut s, &mut rng, &case).unwrap();
         let resp = send(&mut s, &req, T0, &mut rng);
         let via_header = matches!(m, Method::Basic);
         assert_error(&resp, "invalid_client", if via_header { 401 } else { 400 });
@@ -316,39 +397,37 @@ proptest! {
             }
         };
         let resp = send(&mut s, &req, T0, &mut rng);
-        prop_assume!(!(secret == "other-secret"));
+        prop_assume!(secret != "other-secret");
         assert_error(&resp, "invalid_client", if matches!(m, Method::Basic) { 401 } else { 400 });
     }
 
     #[test]
     fn two_mechanisms_are_invalid_request(
-        id in text(), secret in text(), basic_first in any::<bool>(), seed in 1u64..,
+        id in text(), secret in text(), mix in 0..4u8, seed in 1u64..,
     ) {
-        let m = if basic_first { Method::Basic } else { Method::Post };
+        // Valid credentials for the registered method, plus a second mechanism.
+        let m = match mix {
+            0 => Method::Basic,
+            1 => Method::Post,
+            2 => Method::PrivateKeyJwt,
+            _ => Method::SecretJwt,
+        };
         let mut s = setup(m, &id, &secret, &ALL_GRANTS);
         let mut rng = Rng(seed);
         let ep = endpoint(&s);
-        // Valid credentials for the registered method, plus a second mechanism.
-        let grant = if basic_first {
-            ClientCredentials::new().extra("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
-        } else {
-            ClientCredentials::new()
-        };
         let auth = client_auth(m, &id, &secret);
-        let req = build(T0, &mut rng, |c| grant.to_request(&ep, auth.as_ref(), c));
-        let mut req = match req {
-            Ok(r) => r,
-            // grantwire refuses an extra named like an auth parameter: build the body by hand.
-            Err(_) => {
-                let mut r = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, auth.as_ref(), c)).unwrap();
-                r.body_mut().extend_from_slice(b"&client_secret=x");
-                r
+        let mut req = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, auth.as_ref(), c)).unwrap();
+        match m {
+            // Basic plus a client_secret in the body.
+            Method::Basic => req.body_mut().extend_from_slice(b"&client_secret=x"),
+            // An assertion plus a client_secret in the body.
+            Method::SecretJwt => req.body_mut().extend_from_slice(b"&client_secret=x"),
+            // client_secret_post or an assertion, plus a Basic header.
+            _ => {
+                let basic = ClientSecretBasic::new(ClientId::new(id.as_str()), ClientSecret::new(secret.as_str()));
+                let other = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, &basic, c)).unwrap();
+                req.headers_mut().insert("authorization", other.headers()["authorization"].clone());
             }
-        };
-        if !basic_first {
-            let basic = ClientSecretBasic::new(ClientId::new(id.as_str()), ClientSecret::new(secret.as_str()));
-            let other = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, &basic, c)).unwrap();
-            req.headers_mut().insert("authorization", other.headers()["authorization"].clone());
         }
         let resp = send(&mut s, &req, T0, &mut rng);
         assert_error(&resp, "invalid_request", 400);
@@ -362,7 +441,8 @@ proptest! {
         let mut s = setup(m, &id, &secret, &ALL_GRANTS);
         let mut rng = Rng(seed);
         let auth = client_auth(m, &id, &secret);
-        let Some(req) = token_request(&mut s, &mut rng, m, auth.as_ref(), &id, g, None, (false, false)) else {
+        let case = Case { m, auth: auth.as_ref(), id: &id, secret: &secret, g, scope: None, targets: (false, false) };
+        let Some(req) = token_request(&mut s, &mut rng, &case) else {
             return Ok(());
         };
         let withdrawn = match g {
@@ -370,6 +450,7 @@ proptest! {
             Grant::AuthorizationCode => GrantType::AuthorizationCode,
             Grant::Refresh => GrantType::RefreshToken,
             Grant::TokenExchange => GrantType::TokenExchange,
+            Grant::JwtBearer => GrantType::JwtBearer,
         };
         let kept: Vec<GrantType> = ALL_GRANTS.into_iter().filter(|x| *x != withdrawn).collect();
         let old = s.registry().get(&id).unwrap().clone();
@@ -395,7 +476,8 @@ proptest! {
         let mut s = setup(m, &id, &secret, &ALL_GRANTS);
         let mut rng = Rng(seed);
         let auth = client_auth(m, &id, &secret);
-        let Some(mut req) = token_request(&mut s, &mut rng, m, auth.as_ref(), &id, g, None, (false, false)) else {
+        let case = Case { m, auth: auth.as_ref(), id: &id, secret: &secret, g, scope: None, targets: (false, false) };
+        let Some(mut req) = token_request(&mut s, &mut rng, &case) else {
             return Ok(());
         };
         let (extra, code): (&[u8], &str) = match tamper {
@@ -412,5 +494,40 @@ proptest! {
         req.body_mut().extend_from_slice(extra);
         let resp = send(&mut s, &req, T0 + 1, &mut rng);
         assert_error(&resp, code, 400);
+    }
+
+    #[test]
+    fn every_assertion_tamper_is_invalid_client(
+        pk in any::<bool>(), id in text(), secret in text(), tamper in 0..5u8, seed in 1u64..,
+    ) {
+        let m = if pk { Method::PrivateKeyJwt } else { Method::SecretJwt };
+        let mut s = setup(m, &id, &secret, &ALL_GRANTS);
+        let mut rng = Rng(seed);
+        let ep = endpoint(&s);
+        let cid = || ClientId::new(id.as_str());
+        let hs = |sec: String, alg| ClientSecretJwt::new(cid(), &ClientSecret::new(sec), alg).unwrap();
+        let pkj = |k: &str| PrivateKeyJwt::new(cid(), key(k)).unwrap();
+        let (auth, built): (Box<dyn ClientAuthentication>, u64) = match (tamper, pk) {
+            // Wrong aud: the token endpoint (legacy, refused by the strict default).
+            (0, false) => (Box::new(hs(hs_secret(&secret), Algorithm::HS256).audience(Audience::LegacyTokenEndpoint)), T0),
+            (0, true) => (Box::new(pkj("client-a-es256").audience(Audience::Fixed("https://other.example".into()))), T0),
+            // Expired: built long before it is sent.
+            (1, false) => (Box::new(hs(hs_secret(&secret), Algorithm::HS256)), T0 - 500),
+            (1, true) => (Box::new(pkj("client-a-es256")), T0 - 500),
+            // Wrong alg: the registered secret under HS512 / an ES384 key for an ES256 client.
+            (2, false) => (Box::new(hs(hs_secret(&secret), Algorithm::HS512)), T0),
+            (2, true) => (Box::new(pkj("client-c-es384")), T0),
+            // Another client's key.
+            (3, false) => (Box::new(hs(hs_secret(&format!("{secret}!")), Algorithm::HS256)), T0),
+            (3, true) => (Box::new(pkj("client-b-es256")), T0),
+            // Replayed jti: the same valid request twice.
+            (_, _) => (client_auth(m, &id, &secret), T0),
+        };
+        let req = build(built, &mut rng, |c| ClientCredentials::new().to_request(&ep, auth.as_ref(), c)).unwrap();
+        if tamper == 4 {
+            prop_assert_eq!(send(&mut s, &req, T0, &mut rng).status(), StatusCode::OK);
+        }
+        let resp = send(&mut s, &req, T0, &mut rng);
+        assert_error(&resp, "invalid_client", 400);
     }
 }

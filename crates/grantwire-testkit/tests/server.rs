@@ -56,6 +56,7 @@ fn client_credentials_with_basic_issues_a_token_the_client_parses() {
     let resp = send(&mut s, &r, T0 + 1, &mut rng);
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(json(&resp)["sub"], "basic");
+    assert_eq!(s.counters().client_at("basic", EndpointKind::Resource), 1);
     let intro = form_post(
         &format!("{ISSUER}/introspect"),
         &[("token", &token)],

@@ -97,8 +97,11 @@ pub fn server() -> AuthServer {
     AuthServer::new(ServerConfig::new(ISSUER).unwrap(), registry())
 }
 
+/// The server's token endpoint, with its issuer (the audience of client assertions).
 pub fn endpoint(server: &AuthServer) -> TokenEndpoint {
-    TokenEndpoint::parse(&server.token_endpoint()).unwrap()
+    TokenEndpoint::parse(&server.token_endpoint())
+        .unwrap()
+        .with_issuer(grantwire::Issuer::parse(server.issuer()).unwrap())
 }
 
 /// Runs `build` with a context at `now`.
