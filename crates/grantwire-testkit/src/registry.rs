@@ -416,10 +416,16 @@ impl ClientRecord {
                     .map_err(|_| invalid(&id, "the secret is too short for the algorithm, or the algorithm is not HS*"))?
             }
             AuthMethod::PrivateKeyJwt => {
+                // A JWK Set, or a single public JWK (wrapped into a set).
                 let jwks = self
                     .jwks
-                    .as_ref()
-                    .and_then(|v| serde_json::to_vec(v).ok())
+                    .map(|v| match v {
+                        serde_json::Value::Object(ref m) if m.contains_key("kty") => {
+                            serde_json::json!({ "keys": [v] })
+                        }
+                        other => other,
+                    })
+                    .and_then(|v| serde_json::to_vec(&v).ok())
                     .and_then(|b| JwkSet::from_json(&b).ok())
                     .ok_or_else(|| invalid(&id, "private_key_jwt needs a valid public jwks"))?;
                 let alg = match self.token_endpoint_auth_signing_alg.as_deref() {
@@ -491,7 +497,8 @@ impl ClientRegistry {
 
     /// Reads a registry from JSON: `{"clients": [ {...}, ... ]}`, each client with RFC 7591 §2
     /// names (`client_id`, `token_endpoint_auth_method`, `client_secret`, `grant_types`, `scope`
-    /// space-delimited, `redirect_uris`, `jwks`, `token_endpoint_auth_signing_alg`,
+    /// space-delimited, `redirect_uris`, `jwks` (a JWK Set, or one public JWK),
+    /// `token_endpoint_auth_signing_alg`,
     /// `tls_client_auth_subject_dn` from RFC 8705 §2.1.2) plus `audiences`, `resources`,
     /// `access_token_lifetime` (seconds), `introspection` (`own`, `any` or `denied`) and
     /// `self_signed_certificates` (base64 DER). Unknown members are refused.

@@ -1110,7 +1110,7 @@ impl AuthServer {
             .collect();
         scopes.sort_unstable();
         scopes.dedup();
-        let doc = json!({
+        json!({
             "issuer": self.config.issuer,
             "token_endpoint": self.endpoint_url(EndpointKind::Token),
             "introspection_endpoint": self.endpoint_url(EndpointKind::Introspection),
@@ -1126,8 +1126,7 @@ impl AuthServer {
             "introspection_endpoint_auth_signing_alg_values_supported": algs,
             "revocation_endpoint_auth_signing_alg_values_supported": algs,
             "jwks_uri": self.endpoint_url(EndpointKind::Jwks),
-        });
-        doc
+        })
     }
 
     fn jwks(&self, request: &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Failure> {

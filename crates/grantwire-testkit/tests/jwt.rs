@@ -483,6 +483,19 @@ fn registry_json_registers_jwt_clients() {
     ]}}"#
     );
     let reg = ClientRegistry::from_json(&json).unwrap();
+    // A single JWK instead of a set.
+    let one = serde_json::to_string(&jwks_of(&key("client-b-es256")).keys[0]).unwrap();
+    let single = ClientRegistry::from_json(&format!(
+        r#"{{"clients": [{{"client_id": "one", "token_endpoint_auth_method": "private_key_jwt", "jwks": {one}}}]}}"#
+    ))
+    .unwrap();
+    assert!(matches!(
+        single.get("one").unwrap().auth(),
+        ClientAuthConfig::PrivateKeyJwt {
+            alg: Algorithm::ES256,
+            ..
+        }
+    ));
     assert!(matches!(
         reg.get("pk").unwrap().auth(),
         ClientAuthConfig::PrivateKeyJwt {
