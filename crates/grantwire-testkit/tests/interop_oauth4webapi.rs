@@ -5,7 +5,8 @@
 #![cfg(feature = "loopback")]
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use grantwire::ClientSecret;
 use grantwire_jose::{Algorithm, JwkSet};
@@ -74,6 +75,28 @@ fn jwt_clients(registry: &mut ClientRegistry, node_clients: &mut Vec<Value>) {
     node_clients.push(json!({"client_id": "o4w-pk", "method": "private_key_jwt", "jwk": private}));
 }
 
+/// Runs the node script; kills it if it has not finished within two minutes, so a hung peer
+/// fails the test instead of stalling the suite.
+fn run_node(dir: &std::path::Path, config: &str) -> std::process::Output {
+    let mut child = Command::new("node")
+        .arg("oauth4webapi-client.mjs")
+        .arg(config)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().expect("node status").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the oauth4webapi script did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("node output")
+}
+
 #[test]
 fn oauth4webapi_client_credentials_introspection_revocation() {
     let dir = interop_dir();
@@ -101,12 +124,7 @@ fn oauth4webapi_client_credentials_introspection_revocation() {
         "clients": node_clients,
         "wrong_secret": {"client_id": "o4w-basic", "secret": "not the secret"},
     });
-    let out = Command::new("node")
-        .arg("oauth4webapi-client.mjs")
-        .arg(config.to_string())
-        .current_dir(&dir)
-        .output()
-        .expect("node runs");
+    let out = run_node(&dir, &config.to_string());
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let report: Value = serde_json::from_str(stdout.trim())

@@ -20,6 +20,7 @@ use grantwire_testkit::{
 };
 use http::{Request, StatusCode};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 #[derive(Clone, Copy, Debug)]
 enum Method {
@@ -329,7 +330,11 @@ const ALL_GRANTS: [GrantType; 5] = [
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 200,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn what_grantwire_builds_is_accepted(
