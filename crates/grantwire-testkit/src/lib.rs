@@ -131,9 +131,10 @@ pub enum Error {
     /// fragment (RFC 8414 §2).
     #[error("invalid issuer identifier (RFC 8414 §2)")]
     InvalidIssuer,
-    /// An authorization code could not be minted.
-    #[error("cannot issue an authorization code: {reason}")]
-    InvalidCodeRequest {
+    /// An authorization code or access token could not be minted by
+    /// [`AuthServer::issue_authorization_code`] or [`AuthServer::issue_access_token`].
+    #[error("cannot issue a code or token: {reason}")]
+    CannotIssue {
         /// Why.
         reason: &'static str,
     },

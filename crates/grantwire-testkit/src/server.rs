@@ -396,7 +396,7 @@ impl AuthServer {
         now: SystemTime,
         entropy: &mut dyn Entropy,
     ) -> Result<SecretString, Error> {
-        let bad = |reason| Error::InvalidCodeRequest { reason };
+        let bad = |reason| Error::CannotIssue { reason };
         let client = self
             .registry
             .get(&request.client_id)
@@ -468,14 +468,14 @@ impl AuthServer {
             .registry
             .get(client_id)
             .cloned()
-            .ok_or(Error::InvalidCodeRequest {
+            .ok_or(Error::CannotIssue {
                 reason: "unknown client",
             })?;
         let scope = grant_scope(
             scope.map(Scope::as_str),
             client.scopes.iter().map(String::as_str),
         )
-        .map_err(|_| Error::InvalidCodeRequest {
+        .map_err(|_| Error::CannotIssue {
             reason: "the scope is not allowed for the client",
         })?;
         let grant = Grant {
