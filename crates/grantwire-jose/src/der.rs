@@ -162,7 +162,7 @@ pub(crate) fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
 /// Appends an unsigned big-endian integer as a minimal DER INTEGER.
 pub(crate) fn push_uint(out: &mut Vec<u8>, v: &[u8]) {
     let v = trim_zeros(v);
-    let pad = v.first().map_or(true, |b| b & 0x80 != 0);
+    let pad = !matches!(v.first(), Some(b) if b & 0x80 == 0);
     out.push(TAG_INTEGER);
     push_len(out, v.len() + usize::from(pad));
     if pad {
