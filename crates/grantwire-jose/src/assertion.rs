@@ -86,6 +86,11 @@ impl fmt::Debug for ClientAssertion {
 /// Appends `s` as a JSON string literal.
 fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -99,9 +104,23 @@ fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends a non-negative integer in decimal (the `fmt` machinery costs more than the HMAC of
+/// a short assertion's worth of digits).
 fn push_u64(out: &mut String, v: i64) {
-    use std::fmt::Write as _;
-    let _ = write!(out, "{v}");
+    let mut v = v.unsigned_abs();
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
 }
 
 impl ClientAssertion {

@@ -49,8 +49,9 @@
 //!
 //! ## Algorithms
 //! HS256/384/512, RS256/384/512, PS256/384/512 and ES256/384/512, all twelve in every build.
-//! There is no `none`. EdDSA is not implemented (see the crate's README note in the issue
-//! tracker); `Algorithm` is `#[non_exhaustive]` so it can be added.
+//! There is no `none`. EdDSA (Ed25519), optional in the plan, is not implemented yet: Ed25519
+//! keys are refused with a typed error, and `Algorithm` is `#[non_exhaustive]` so it can be
+//! added without a breaking change.
 //!
 //! ## Cargo features
 //!
@@ -90,6 +91,13 @@
 //! backend is fully Sans-IO. ring and aws-lc-rs take no caller RNG for PS* and ES*: they use
 //! their own system RNG there (HS*, RS* are deterministic and use none). ES512 under the ring
 //! backend uses the pure-Rust path, so it is hedged with the caller's entropy.
+//!
+//! ## Secrets in memory
+//! [`PrivateKey`], parsed JWK members, HMAC secrets and minted assertions
+//! ([`grantwire::SecretString`]) are zeroized on drop and never shown by `Debug` or in errors.
+//! The pure-Rust backend's key objects zeroize themselves; aws-lc-rs clears key memory when it
+//! frees it; ring offers no zeroization of its key objects, which live as long as the
+//! [`SigningKey`].
 //!
 //! ## Bounded work
 //! Key inputs are capped at 64 KiB ([`key::MAX_KEY_INPUT`]), JWK sets at 256 KiB, RSA moduli at

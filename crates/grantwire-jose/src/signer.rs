@@ -182,7 +182,7 @@ impl SigningKey {
         mut input: String,
         entropy: &mut dyn Entropy,
     ) -> Result<String, Error> {
-        let sig = self.signer.sign(input.as_bytes(), entropy)?;
+        let sig = zeroize::Zeroizing::new(self.signer.sign(input.as_bytes(), entropy)?);
         input.push('.');
         B64.encode_string(&sig, &mut input);
         Ok(input)

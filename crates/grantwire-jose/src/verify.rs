@@ -60,6 +60,11 @@ impl VerifyingKey {
     /// A public JWK (`RSA` or `EC`). Its `alg`, when present, pins the algorithm; its `kid` is
     /// matched against the header's.
     pub fn from_jwk(jwk: &Jwk) -> Result<Self, Error> {
+        if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
+            return Err(Error::UnsupportedKey {
+                reason: "the JWK's `use` is not `sig`: it is not a signature key",
+            });
+        }
         let key = Self::from_material(jwk.to_public()?, jwk.kid.clone());
         match jwk.alg.as_deref() {
             None => Ok(key),
