@@ -83,30 +83,82 @@ impl fmt::Debug for ClientAssertion {
     }
 }
 
-/// Appends `s` as a JSON string literal.
-fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-        out.push_str(s);
-        out.push('"');
-        return;
-    }
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+/// Where assertion JSON is written: a `String` at build time, a stack buffer per assertion.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
 }
 
-/// Appends a non-negative integer in decimal (the `fmt` machinery costs more than the HMAC of
-/// a short assertion's worth of digits).
-fn push_u64(out: &mut String, v: i64) {
+impl Sink for String {
+    fn put(&mut self, bytes: &[u8]) {
+        // Only ASCII escapes and whole UTF-8 slices of a `&str` are ever put.
+        self.push_str(&String::from_utf8_lossy(bytes));
+    }
+}
+
+/// A fixed buffer that records overflow instead of growing (the caller then retries on the
+/// heap), so the common assertion is built without an allocation for its payload.
+struct StackSink<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+    overflow: bool,
+}
+
+impl Sink for StackSink<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.overflow = true,
+        }
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Appends `s` as a JSON string literal (RFC 8259 §7).
+fn push_json_str(out: &mut impl Sink, s: &str) {
+    out.put(b"\"");
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.put(s.as_bytes());
+        out.put(b"\"");
+        return;
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b if b < 0x20 => &[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ],
+            _ => continue,
+        };
+        out.put(&s.as_bytes()[start..i]);
+        out.put(escaped);
+        start = i + 1;
+    }
+    out.put(&s.as_bytes()[start..]);
+    out.put(b"\"");
+}
+
+/// Appends a non-negative integer in decimal (cheaper than the `fmt` machinery).
+fn base64_len(n: usize) -> usize {
+    (n * 4).div_ceil(3)
+}
+
+fn push_u64(out: &mut impl Sink, v: i64) {
     let mut v = v.unsigned_abs();
     let mut buf = [0u8; 20];
     let mut i = buf.len();
@@ -118,9 +170,7 @@ fn push_u64(out: &mut String, v: i64) {
             break;
         }
     }
-    for &d in &buf[i..] {
-        out.push(char::from(d));
-    }
+    out.put(&buf[i..]);
 }
 
 impl ClientAssertion {
@@ -273,34 +323,57 @@ impl ClientAssertion {
         }
         let mut jti = [0u8; 16];
         entropy.fill_bytes(&mut jti);
-        // Payload: {"iss":…,"sub":…,"aud":…,"exp":…,"iat":…[,"nbf":…],"jti":…[,extra]}
-        let mut payload =
-            String::with_capacity(self.prefix.len() + audience.len() + self.extra.len() + 96);
-        payload.push_str(&self.prefix);
-        push_json_str(&mut payload, audience);
-        payload.push_str(",\"exp\":");
-        push_u64(&mut payload, iat.saturating_add(self.lifetime as i64));
-        payload.push_str(",\"iat\":");
-        push_u64(&mut payload, iat);
-        if self.nbf {
-            payload.push_str(",\"nbf\":");
-            push_u64(&mut payload, iat);
-        }
-        payload.push_str(",\"jti\":\"");
-        B64.encode_string(jti, &mut payload);
-        payload.push('"');
-        payload.push_str(&self.extra);
-        payload.push('}');
-
-        let sig_len = 700; // room for an RSA-4096 signature in base64url
+        let mut stack = [0u8; 512];
+        let mut sink = StackSink {
+            buf: &mut stack,
+            len: 0,
+            overflow: false,
+        };
+        self.write_payload(&mut sink, audience, iat, &jti);
+        let heap;
+        let payload: &[u8] = if sink.overflow {
+            let mut v = Vec::with_capacity(1024);
+            self.write_payload(&mut v, audience, iat, &jti);
+            heap = v;
+            &heap
+        } else {
+            let len = sink.len;
+            &stack[..len]
+        };
+        // Exactly the final size: the assertion is zeroized on drop, capacity included.
         let mut out = String::with_capacity(
-            self.header.encoded.len() + 2 + payload.len().div_ceil(3) * 4 + sig_len,
+            self.header.encoded.len()
+                + 2
+                + base64_len(payload.len())
+                + base64_len(self.key.signature_len()),
         );
         out.push_str(&self.header.encoded);
         out.push('.');
-        B64.encode_string(payload.as_bytes(), &mut out);
+        B64.encode_string(payload, &mut out);
         let jwt = self.key.finish(out, entropy)?;
         Ok(SecretString::new(jwt))
+    }
+
+    /// `{"iss":…,"sub":…,"aud":…,"exp":…,"iat":…[,"nbf":…],"jti":…[,extra]}`
+    fn write_payload(&self, out: &mut impl Sink, audience: &str, iat: i64, jti: &[u8; 16]) {
+        out.put(self.prefix.as_bytes());
+        push_json_str(out, audience);
+        out.put(b",\"exp\":");
+        push_u64(out, iat.saturating_add(self.lifetime as i64));
+        out.put(b",\"iat\":");
+        push_u64(out, iat);
+        if self.nbf {
+            out.put(b",\"nbf\":");
+            push_u64(out, iat);
+        }
+        out.put(b",\"jti\":\"");
+        let mut enc = [0u8; 22];
+        // 16 bytes encode to exactly 22 base64url characters.
+        let n = B64.encode_slice(jti, &mut enc).unwrap_or(0);
+        out.put(&enc[..n]);
+        out.put(b"\"");
+        out.put(self.extra.as_bytes());
+        out.put(b"}");
     }
 
     fn authenticate_inner(

@@ -123,7 +123,7 @@ pub use assertion::{
     Audience, ClientAssertion, ClientSecretJwt, PrivateKeyJwt, CLIENT_ASSERTION_TYPE,
     CLIENT_AUTH_TYP,
 };
-pub use backend::{Backend, JwsSigner};
+pub use backend::{Backend, JwsSigner, Signature};
 pub use bearer::{BearerAssertion, ServiceAccountKey, MAX_BEARER_LIFETIME};
 pub use error::Error;
 pub use jwk::{Jwk, JwkSet};

@@ -27,6 +27,20 @@ pub struct SigningKey {
     public: Option<PublicMaterial>,
     kid: Option<String>,
     backend: Option<Backend>,
+    sig_len: usize,
+}
+
+/// The signature length for `alg` with `public` (an upper bound for foreign signers).
+fn signature_len(alg: Algorithm, public: Option<&PublicMaterial>) -> usize {
+    match public {
+        Some(PublicMaterial::Rsa { n, .. }) => n.len(),
+        Some(PublicMaterial::Ec { curve, .. }) => 2 * curve.field_len(),
+        _ if alg.is_symmetric() => alg.hash_len(),
+        _ => match alg.curve() {
+            Some(c) => 2 * c.field_len(),
+            None => crate::key::MAX_RSA_BITS / 8,
+        },
+    }
 }
 
 impl fmt::Debug for SigningKey {
@@ -61,6 +75,7 @@ impl SigningKey {
         Ok(Self {
             alg,
             signer: Arc::from(signer),
+            sig_len: signature_len(alg, Some(&public)),
             public: Some(public),
             kid,
             backend: Some(backend),
@@ -82,9 +97,11 @@ impl SigningKey {
     pub fn from_signer(signer: Arc<dyn JwsSigner>, public: Option<&Jwk>) -> Result<Self, Error> {
         let public = public.map(Jwk::to_public).transpose()?;
         let kid = public.as_ref().map(thumbprint);
+        let alg = signer.algorithm();
         Ok(Self {
-            alg: signer.algorithm(),
+            alg,
             signer,
+            sig_len: signature_len(alg, public.as_ref()),
             public,
             kid,
             backend: None,
@@ -111,6 +128,12 @@ impl SigningKey {
     /// The `kid`, if any.
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
+    }
+
+    /// The length of this key's signatures in bytes (an upper bound for a foreign signer
+    /// without a public key).
+    pub fn signature_len(&self) -> usize {
+        self.sig_len
     }
 
     /// The backend, or `None` for a signer from [`SigningKey::from_signer`].
@@ -157,7 +180,11 @@ impl SigningKey {
         signing_input: &[u8],
         entropy: &mut dyn Entropy,
     ) -> Result<Vec<u8>, Error> {
-        self.signer.sign(signing_input, entropy)
+        Ok(self
+            .signer
+            .sign(signing_input, entropy)?
+            .as_bytes()
+            .to_vec())
     }
 
     /// Signs `payload` (JSON bytes) as a compact JWS (RFC 7515 §7.1) with the header
@@ -182,9 +209,9 @@ impl SigningKey {
         mut input: String,
         entropy: &mut dyn Entropy,
     ) -> Result<String, Error> {
-        let sig = zeroize::Zeroizing::new(self.signer.sign(input.as_bytes(), entropy)?);
+        let sig = self.signer.sign(input.as_bytes(), entropy)?;
         input.push('.');
-        B64.encode_string(&sig, &mut input);
+        B64.encode_string(sig.as_bytes(), &mut input);
         Ok(input)
     }
 }

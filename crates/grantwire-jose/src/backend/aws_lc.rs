@@ -10,7 +10,7 @@ use aws_lc_rs::signature::{
 };
 use grantwire::Entropy;
 
-use super::JwsSigner;
+use super::{JwsSigner, Signature};
 use crate::alg::Algorithm;
 use crate::error::Error;
 use crate::key::{KeyInner, PublicMaterial};
@@ -56,8 +56,8 @@ impl JwsSigner for HmacSigner {
     fn algorithm(&self) -> Algorithm {
         self.alg
     }
-    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Vec<u8>, Error> {
-        Ok(hmac::sign(&self.key, input).as_ref().to_vec())
+    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
+        Ok(Signature::from_slice(hmac::sign(&self.key, input).as_ref()))
     }
 }
 
@@ -71,7 +71,7 @@ impl JwsSigner for RsaSigner {
     fn algorithm(&self) -> Algorithm {
         self.alg
     }
-    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Vec<u8>, Error> {
+    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         self.pair
             .sign(rsa_encoding(self.alg), &self.rng, input, &mut sig)
@@ -79,7 +79,7 @@ impl JwsSigner for RsaSigner {
                 backend: NAME,
                 reason: "RSA signing failed",
             })?;
-        Ok(sig)
+        Ok(Signature::from_vec(sig))
     }
 }
 
@@ -93,7 +93,7 @@ impl JwsSigner for EcdsaSigner {
     fn algorithm(&self) -> Algorithm {
         self.alg
     }
-    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Vec<u8>, Error> {
+    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
         let sig = self
             .pair
             .sign(&self.rng, input)
@@ -101,7 +101,7 @@ impl JwsSigner for EcdsaSigner {
                 backend: NAME,
                 reason: "ECDSA signing failed",
             })?;
-        Ok(sig.as_ref().to_vec())
+        Ok(Signature::from_slice(sig.as_ref()))
     }
 }
 

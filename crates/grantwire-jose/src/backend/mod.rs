@@ -41,7 +41,73 @@ pub trait JwsSigner: Send + Sync {
     /// `R || S` of RFC 7518 §3.4). `entropy` is the caller's randomness: the pure-Rust backend
     /// draws PSS salts, ECDSA hedging and RSA blinding from it; ring and aws-lc-rs use their own
     /// system RNG for PS* and ES* (their APIs take no caller RNG there).
-    fn sign(&self, signing_input: &[u8], entropy: &mut dyn Entropy) -> Result<Vec<u8>, Error>;
+    fn sign(&self, signing_input: &[u8], entropy: &mut dyn Entropy) -> Result<Signature, Error>;
+}
+
+/// Bytes kept inline: every HMAC and ECDSA signature (P-521: 132 bytes).
+const INLINE: usize = 132;
+
+/// A raw JWS signature. HMAC and ECDSA signatures live inline (no allocation), RSA ones on
+/// the heap. Wiped on drop, since it completes a bearer credential.
+pub struct Signature {
+    inline: [u8; INLINE],
+    len: usize,
+    heap: Vec<u8>,
+}
+
+impl Signature {
+    /// Copies `bytes`.
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        if bytes.len() <= INLINE {
+            let mut inline = [0u8; INLINE];
+            inline[..bytes.len()].copy_from_slice(bytes);
+            Self {
+                inline,
+                len: bytes.len(),
+                heap: Vec::new(),
+            }
+        } else {
+            Self::from_vec(bytes.to_vec())
+        }
+    }
+
+    /// Takes `bytes`.
+    pub fn from_vec(bytes: Vec<u8>) -> Self {
+        Self {
+            inline: [0u8; INLINE],
+            len: 0,
+            heap: bytes,
+        }
+    }
+
+    /// The signature bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        if self.heap.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.heap
+        }
+    }
+}
+
+impl AsRef<[u8]> for Signature {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({} bytes)", self.as_bytes().len())
+    }
+}
+
+impl Drop for Signature {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.inline[..self.len].zeroize();
+        self.heap.zeroize();
+    }
 }
 
 /// A crypto backend. Every variant exists in every build; one whose cargo feature is off

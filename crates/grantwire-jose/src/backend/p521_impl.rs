@@ -3,10 +3,10 @@
 
 use grantwire::Entropy;
 use p521::ecdsa::signature::{RandomizedSigner as _, Verifier as _};
-use p521::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p521::ecdsa::{Signature as P521Signature, SigningKey, VerifyingKey};
 
 use super::rng::{HedgeKey, HedgedRng};
-use super::JwsSigner;
+use super::{JwsSigner, Signature};
 use crate::alg::Algorithm;
 use crate::error::Error;
 
@@ -41,18 +41,18 @@ impl JwsSigner for P521Signer {
         Algorithm::ES512
     }
 
-    fn sign(&self, input: &[u8], entropy: &mut dyn Entropy) -> Result<Vec<u8>, Error> {
+    fn sign(&self, input: &[u8], entropy: &mut dyn Entropy) -> Result<Signature, Error> {
         // p521 0.13 draws the whole nonce from the RNG it is given (no RFC 6979), so the RNG
         // is the hedged DRBG: key, caller entropy and message together.
         let mut rng = HedgedRng::new(&self.hedge, entropy, input);
-        let sig: Signature =
+        let sig: P521Signature =
             self.key
                 .try_sign_with_rng(&mut rng, input)
                 .map_err(|_| Error::SigningFailed {
                     backend: self.backend,
                     reason: "P-521 signing failed",
                 })?;
-        Ok(sig.to_bytes().to_vec())
+        Ok(Signature::from_slice(&sig.to_bytes()))
     }
 }
 
@@ -60,6 +60,6 @@ pub(crate) fn verify(point: &[u8], message: &[u8], signature: &[u8]) -> Result<(
     let key = VerifyingKey::from_sec1_bytes(point).map_err(|_| Error::KeyFormat {
         reason: "the P-521 public key is not a point on the curve",
     })?;
-    let sig = Signature::from_slice(signature).map_err(|_| Error::BadSignature)?;
+    let sig = P521Signature::from_slice(signature).map_err(|_| Error::BadSignature)?;
     key.verify(message, &sig).map_err(|_| Error::BadSignature)
 }

@@ -17,7 +17,7 @@ use sha2::{Digest as _, Sha256, Sha384, Sha512};
 
 use super::p521_impl::{self, P521Signer};
 use super::rng::{HedgeKey, HedgedRng};
-use super::JwsSigner;
+use super::{JwsSigner, Signature};
 use crate::alg::{Algorithm, Curve, Family};
 use crate::error::Error;
 use crate::key::{KeyInner, PublicMaterial, RsaPrivate, MAX_RSA_BITS};
@@ -99,8 +99,8 @@ impl JwsSigner for HmacSigner {
     fn algorithm(&self) -> Algorithm {
         self.alg()
     }
-    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Vec<u8>, Error> {
-        Ok(self.mac(input))
+    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
+        Ok(Signature::from_slice(&self.mac(input)))
     }
 }
 
@@ -135,12 +135,12 @@ impl JwsSigner for RsaSigner {
         }
     }
 
-    fn sign(&self, input: &[u8], entropy: &mut dyn Entropy) -> Result<Vec<u8>, Error> {
+    fn sign(&self, input: &[u8], entropy: &mut dyn Entropy) -> Result<Signature, Error> {
         let mut rng = HedgedRng::new(&self.hedge, entropy, input);
         fn err<E>(_: E) -> Error {
             failed("RSA signing failed")
         }
-        Ok(match &self.kind {
+        Ok(Signature::from_vec(match &self.kind {
             RsaKind::Pkcs1(alg, key) => {
                 // PKCS#1 v1.5 is deterministic; the RNG only blinds the private operation.
                 let (scheme, hashed) = match alg {
@@ -162,7 +162,7 @@ impl JwsSigner for RsaSigner {
             RsaKind::Pss256(k) => k.try_sign_with_rng(&mut rng, input).map_err(err)?.to_vec(),
             RsaKind::Pss384(k) => k.try_sign_with_rng(&mut rng, input).map_err(err)?.to_vec(),
             RsaKind::Pss512(k) => k.try_sign_with_rng(&mut rng, input).map_err(err)?.to_vec(),
-        })
+        }))
     }
 }
 
@@ -184,11 +184,11 @@ impl JwsSigner for EcSigner {
         }
     }
 
-    fn sign(&self, input: &[u8], entropy: &mut dyn Entropy) -> Result<Vec<u8>, Error> {
+    fn sign(&self, input: &[u8], entropy: &mut dyn Entropy) -> Result<Signature, Error> {
         // RFC 6979 with the hedged RNG's bytes as additional data (ecdsa 0.16).
         let mut rng = HedgedRng::new(&self.hedge, entropy, input);
         let err = |_| failed("ECDSA signing failed");
-        Ok(match &self.key {
+        Ok(Signature::from_slice(&match &self.key {
             EcKey::P256(k) => {
                 let s: p256::ecdsa::Signature =
                     k.try_sign_with_rng(&mut rng, input).map_err(err)?;
@@ -199,7 +199,7 @@ impl JwsSigner for EcSigner {
                     k.try_sign_with_rng(&mut rng, input).map_err(err)?;
                 s.to_bytes().to_vec()
             }
-        })
+        }))
     }
 }
 
