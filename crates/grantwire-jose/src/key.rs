@@ -556,7 +556,7 @@ impl PrivateKey {
             if a != alg.name() {
                 return Err(Error::KeyAlgorithmMismatch {
                     alg,
-                    key: "a JWK whose `alg` member names another algorithm, as",
+                    key: "this JWK-bound (its `alg` member names another algorithm)",
                     hint: "build the signing key for the JWK's `alg`, or remove `alg` from the JWK",
                 });
             }

@@ -244,7 +244,7 @@ pub struct Claims {
     /// `sub`.
     #[serde(default)]
     pub sub: Option<String>,
-    /// `aud`, normalised to a list. [`Claims::aud_is_single_string`] tells whether it was
+    /// `aud`, normalised to a list. [`Verified::aud_is_single_string`] tells whether it was
     /// sent as one string.
     #[serde(default, deserialize_with = "de_aud")]
     pub aud: Vec<String>,

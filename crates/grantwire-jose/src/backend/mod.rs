@@ -1,8 +1,8 @@
 //! The signer trait and the three crypto backends.
 //!
-//! Every backend turns the backend-neutral [`PrivateKey`](crate::PrivateKey) into its own key
-//! object once, when a [`SigningKey`](crate::SigningKey) is built, and implements
-//! [`JwsSigner`] on it; verification goes through [`Backend::verify`].
+//! Every backend turns the backend-neutral [`crate::PrivateKey`] into its own key
+//! object once, when a [`crate::SigningKey`] is built, and implements
+//! [`JwsSigner`] on it; verification goes through the same backend's `verify`.
 
 use std::fmt;
 
