@@ -60,24 +60,25 @@ fn interop_setup() {
 
 fn tests() {
     interop_setup();
+    // Unit, integration and example targets; benches run below in criterion's test mode (each
+    // benchmark once, with its output checks), since their summaries are not libtest output.
+    let targets = ["--lib", "--bins", "--tests", "--examples"];
     if has_nextest() {
-        run(cargo().args([
-            "nextest",
-            "run",
-            "--workspace",
-            "--all-targets",
-            "--all-features",
-            "--no-fail-fast",
-        ]));
+        run(cargo()
+            .args([
+                "nextest",
+                "run",
+                "--workspace",
+                "--all-features",
+                "--no-fail-fast",
+            ])
+            .args(targets));
     } else {
-        run(cargo().args([
-            "test",
-            "--workspace",
-            "--all-targets",
-            "--all-features",
-            "--no-fail-fast",
-        ]));
+        run(cargo()
+            .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
+            .args(targets));
     }
+    run(cargo().args(["test", "--workspace", "--all-features", "--benches"]));
     run(cargo().args(["test", "--workspace", "--all-features", "--doc"]));
 }
 
