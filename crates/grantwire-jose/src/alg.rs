@@ -33,6 +33,8 @@ pub enum Algorithm {
     ES384,
     /// ECDSA with P-521 and SHA-512 (RFC 7518 §3.4).
     ES512,
+    /// EdDSA with Ed25519 (RFC 8037 §3.1; Ed448 is not supported).
+    EdDSA,
 }
 
 /// The key family an algorithm is pinned to.
@@ -47,6 +49,8 @@ pub enum Family {
     RsaPss,
     /// An elliptic-curve key (`kty` `EC`).
     Ecdsa,
+    /// An Ed25519 key (`kty` `OKP`, RFC 8037).
+    EdDsa,
 }
 
 /// A NIST curve of RFC 7518 §6.2.1.1.
@@ -107,8 +111,8 @@ impl fmt::Display for Curve {
 }
 
 impl Algorithm {
-    /// All twelve algorithms.
-    pub const ALL: [Algorithm; 12] = [
+    /// All thirteen algorithms: the twelve of RFC 7518 §3.1 and EdDSA.
+    pub const ALL: [Algorithm; 13] = [
         Algorithm::HS256,
         Algorithm::HS384,
         Algorithm::HS512,
@@ -121,10 +125,11 @@ impl Algorithm {
         Algorithm::ES256,
         Algorithm::ES384,
         Algorithm::ES512,
+        Algorithm::EdDSA,
     ];
 
     /// The asymmetric algorithms, the default allow-list of a verifier with public keys.
-    pub const ASYMMETRIC: [Algorithm; 9] = [
+    pub const ASYMMETRIC: [Algorithm; 10] = [
         Algorithm::RS256,
         Algorithm::RS384,
         Algorithm::RS512,
@@ -134,6 +139,7 @@ impl Algorithm {
         Algorithm::ES256,
         Algorithm::ES384,
         Algorithm::ES512,
+        Algorithm::EdDSA,
     ];
 
     /// The `alg` header value.
@@ -151,6 +157,7 @@ impl Algorithm {
             Algorithm::ES256 => "ES256",
             Algorithm::ES384 => "ES384",
             Algorithm::ES512 => "ES512",
+            Algorithm::EdDSA => "EdDSA",
         }
     }
 
@@ -166,12 +173,15 @@ impl Algorithm {
             Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => Family::RsaPkcs1,
             Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => Family::RsaPss,
             Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 => Family::Ecdsa,
+            Algorithm::EdDSA => Family::EdDsa,
         }
     }
 
-    /// Output length of the hash, in bytes (also the minimum HMAC key, RFC 7518 §3.2).
+    /// Output length of the hash, in bytes (also the minimum HMAC key, RFC 7518 §3.2);
+    /// SHA-512 for EdDSA.
     pub fn hash_len(self) -> usize {
         match self {
+            Algorithm::EdDSA => 64,
             Algorithm::HS256 | Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 => 32,
             Algorithm::HS384 | Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 => 48,
             Algorithm::HS512 | Algorithm::RS512 | Algorithm::PS512 | Algorithm::ES512 => 64,

@@ -194,6 +194,7 @@ impl Error {
                 "RS* and PS* algorithms take an RSA key"
             }
             crate::alg::Family::Ecdsa => "ES* algorithms take an EC key on the matching curve",
+            crate::alg::Family::EdDsa => "EdDSA takes an Ed25519 key",
         };
         Error::KeyAlgorithmMismatch { alg, key, hint }
     }

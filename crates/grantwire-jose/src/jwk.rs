@@ -12,7 +12,7 @@ use crate::key::{PublicMaterial, B64};
 /// client metadata, RFC 7591 §2). Private members are never part of this type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jwk {
-    /// Key type: `RSA` or `EC` (RFC 7517 §4.1).
+    /// Key type: `RSA`, `EC` or `OKP` (RFC 7517 §4.1, RFC 8037 §2).
     pub kty: String,
     /// Intended use: `sig` for keys this crate produces (RFC 7517 §4.2).
     #[serde(rename = "use", skip_serializing_if = "Option::is_none", default)]
@@ -127,6 +127,11 @@ impl Jwk {
                 jwk.x = Some(B64.encode(x));
                 jwk.y = Some(B64.encode(y));
             }
+            PublicMaterial::Ed25519(x) => {
+                jwk.kty = "OKP".into();
+                jwk.crv = Some("Ed25519".into());
+                jwk.x = Some(B64.encode(x));
+            }
             PublicMaterial::Oct(_) => return None,
         }
         Some(jwk)
@@ -169,8 +174,17 @@ impl Jwk {
                 point.extend_from_slice(&y);
                 Ok(PublicMaterial::Ec { curve, point })
             }
+            "OKP" if self.crv.as_deref() == Some("Ed25519") => {
+                let x = dec(&self.x, "OKP JWK without `x`")?;
+                if x.len() != 32 {
+                    return Err(Error::KeyFormat {
+                        reason: "an Ed25519 public key is 32 bytes (RFC 8037 §2)",
+                    });
+                }
+                Ok(PublicMaterial::Ed25519(x))
+            }
             _ => Err(Error::UnsupportedKey {
-                reason: "public JWK `kty` must be RSA or EC (HMAC secrets are not published)",
+                reason: "public JWK `kty` must be RSA, EC or OKP Ed25519 (HMAC secrets are not published)",
             }),
         }
     }
@@ -200,6 +214,9 @@ pub(crate) fn thumbprint(public: &PublicMaterial) -> String {
                 B64.encode(x),
                 B64.encode(y)
             )
+        }
+        PublicMaterial::Ed25519(x) => {
+            format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, B64.encode(x))
         }
         PublicMaterial::Oct(k) => {
             let mut s = zeroize::Zeroizing::new(String::new());

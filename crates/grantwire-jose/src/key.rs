@@ -45,9 +45,16 @@ pub(crate) struct EcPrivate {
     pub(crate) point: Vec<u8>,
 }
 
+/// An Ed25519 private key (RFC 8032 §5.1.5): the 32-byte seed and the public key.
+pub(crate) struct Ed25519Private {
+    pub(crate) seed: Zeroizing<Vec<u8>>,
+    pub(crate) public: Vec<u8>,
+}
+
 pub(crate) enum KeyInner {
     Rsa(RsaPrivate),
     Ec(EcPrivate),
+    Ed25519(Ed25519Private),
     Oct(Zeroizing<Vec<u8>>),
 }
 
@@ -56,6 +63,7 @@ pub(crate) enum KeyInner {
 pub(crate) enum PublicMaterial {
     Rsa { n: Vec<u8>, e: Vec<u8> },
     Ec { curve: Curve, point: Vec<u8> },
+    Ed25519(Vec<u8>),
     Oct(Zeroizing<Vec<u8>>),
 }
 
@@ -75,6 +83,7 @@ impl fmt::Debug for PrivateKey {
         let kind = match &self.inner {
             KeyInner::Rsa(r) => format!("RSA-{}", bits(&r.n)),
             KeyInner::Ec(e) => format!("EC {}", e.curve),
+            KeyInner::Ed25519(_) => "Ed25519".to_owned(),
             KeyInner::Oct(_) => "symmetric".to_owned(),
         };
         f.debug_struct("PrivateKey")
@@ -323,13 +332,38 @@ fn parse_pkcs8(der_bytes: &[u8]) -> Result<KeyInner, Error> {
         der::OID_RSA_PSS => Err(Error::UnsupportedKey {
             reason: "RSASSA-PSS-restricted keys are not supported: export the key as a plain rsaEncryption key (it can still sign PS256/384/512)",
         }),
-        der::OID_ED25519 => Err(Error::UnsupportedKey {
-            reason: "Ed25519 keys are not supported by this build: use an RSA or EC key",
-        }),
+        der::OID_ED25519 => {
+            // RFC 8410 §7: the private key is an OCTET STRING holding the 32-byte seed.
+            let mut inner = Reader::new(key);
+            let seed = inner.expect(der::TAG_OCTET_STRING, "expected the Ed25519 seed")?;
+            inner.finish("trailing bytes after the Ed25519 seed")?;
+            Ok(KeyInner::Ed25519(ed25519_private(seed, public)?))
+        }
         _ => Err(Error::UnsupportedKey {
-            reason: "unknown key algorithm: use an RSA key or an EC key on P-256, P-384 or P-521",
+            reason: "unknown key algorithm: use an RSA key, an EC key on P-256, P-384 or P-521, or Ed25519",
         }),
     }
+}
+
+fn ed25519_private(seed: &[u8], public: Option<&[u8]>) -> Result<Ed25519Private, Error> {
+    if seed.len() != 32 {
+        return Err(Error::KeyFormat {
+            reason: "an Ed25519 private key is 32 bytes (RFC 8032 §5.1.5)",
+        });
+    }
+    let public = match public {
+        Some(p) if p.len() == 32 => p.to_vec(),
+        Some(_) => {
+            return Err(Error::KeyFormat {
+                reason: "an Ed25519 public key is 32 bytes (RFC 8032 §5.1.5)",
+            })
+        }
+        None => crate::backend::ed25519_public(seed)?,
+    };
+    Ok(Ed25519Private {
+        seed: Zeroizing::new(seed.to_vec()),
+        public,
+    })
 }
 
 /// A private JWK as read from JSON; every member is wiped on drop.
@@ -456,9 +490,19 @@ fn jwk_private(jwk: &RawJwk) -> Result<KeyInner, Error> {
             let k = b64_member(&jwk.k, "oct JWK without `k`")?;
             Ok(KeyInner::Oct(k))
         }
-        Some("OKP") => Err(Error::UnsupportedKey {
-            reason: "OKP (Ed25519) JWKs are not supported by this build: use an RSA or EC key",
-        }),
+        Some("OKP") => {
+            if jwk.crv.as_deref() != Some("Ed25519") {
+                return Err(Error::UnsupportedKey {
+                    reason: "OKP JWK on a curve other than Ed25519 (RFC 8037): use an Ed25519 key",
+                });
+            }
+            let x = b64_member(&jwk.x, "OKP JWK without `x`")?;
+            let d = b64_member(
+                &jwk.d,
+                "OKP JWK without `d`: this is a public key, pass the private JWK",
+            )?;
+            Ok(KeyInner::Ed25519(ed25519_private(&d, Some(&x))?))
+        }
         Some(_) => Err(Error::UnsupportedKey {
             reason: "unknown JWK `kty`: use RSA, EC or oct",
         }),
@@ -514,8 +558,8 @@ impl PrivateKey {
         Ok(Self::new(inner))
     }
 
-    /// Reads a private JWK (RFC 7517 §4, RFC 7518 §6): `RSA` with CRT parameters, `EC` on
-    /// P-256/P-384/P-521, or `oct` (a shared secret). Its `kid` becomes the default key id; its
+    /// Reads a private JWK (RFC 7517 §4, RFC 7518 §6, RFC 8037 §2): `RSA` with CRT
+    /// parameters, `EC` on P-256/P-384/P-521, `OKP` Ed25519, or `oct` (a shared secret). Its `kid` becomes the default key id; its
     /// `alg`, if present, must match the algorithm the signing key is built for.
     pub fn from_jwk(json: &[u8]) -> Result<Self, Error> {
         let jwk = parse_jwk_json(json)?;
@@ -576,6 +620,8 @@ impl PrivateKey {
                 Ok(())
             }
             (KeyInner::Oct(k), Family::Hmac) => check_hmac_len(alg, k.len()),
+            (KeyInner::Ed25519(_), Family::EdDsa) => Ok(()),
+            (KeyInner::Ed25519(_), _) => Err(Error::mismatch(alg, "an Ed25519")),
             (KeyInner::Rsa(_), _) => Err(Error::mismatch(alg, "an RSA")),
             (KeyInner::Ec(_), _) => Err(Error::mismatch(alg, "an EC")),
             (KeyInner::Oct(_), _) => Err(Error::mismatch(alg, "a symmetric")),
@@ -593,6 +639,7 @@ impl PrivateKey {
                 curve: ec.curve,
                 point: ec.point.clone(),
             },
+            KeyInner::Ed25519(k) => PublicMaterial::Ed25519(k.public.clone()),
             KeyInner::Oct(k) => PublicMaterial::Oct(k.clone()),
         }
     }

@@ -35,8 +35,9 @@
 //! ```
 //!
 //! ## Entry points
-//! - Keys: [`PrivateKey`] (PKCS#8 PEM/DER, PKCS#1 RSA PEM/DER, SEC1 EC PEM/DER, private JWK,
-//!   a shared secret), [`ServiceAccountKey`] (Google JSON key files).
+//! - Keys: [`PrivateKey`] (PKCS#8 PEM/DER, PKCS#1 RSA PEM/DER, SEC1 EC PEM/DER, private JWK
+//!   of type RSA, EC, OKP Ed25519 or oct, a shared secret), [`ServiceAccountKey`] (Google JSON
+//!   key files).
 //! - Signing: [`SigningKey`] binds one [`Algorithm`] to a parsed key on a [`Backend`], once.
 //!   [`SigningKey::public_jwk`] and [`SigningKey::jwks`] give the registration documents with
 //!   the RFC 7638 thumbprint as the default `kid`.
@@ -48,10 +49,8 @@
 //!   typed [`Claims`]; [`verify()`] for one key.
 //!
 //! ## Algorithms
-//! HS256/384/512, RS256/384/512, PS256/384/512 and ES256/384/512, all twelve in every build.
-//! There is no `none`. EdDSA (Ed25519), optional in the plan, is not implemented yet: Ed25519
-//! keys are refused with a typed error, and `Algorithm` is `#[non_exhaustive]` so it can be
-//! added without a breaking change.
+//! HS256/384/512, RS256/384/512, PS256/384/512 and ES256/384/512 (RFC 7518 §3.1), all twelve
+//! in every build, plus EdDSA with Ed25519 (RFC 8037) on every backend. There is no `none`.
 //!
 //! ## Cargo features
 //!
@@ -59,9 +58,10 @@
 //! |---------------|---------|----------------------------------------------------------------------|
 //! | `ring`        | yes     | `ring` 0.17; ES512 from the pure-Rust `p521` crate (ring has no P-521) |
 //! | `aws-lc-rs`   | no      | `aws-lc-rs` (AWS-LC, needs a C compiler and cmake-free `cc` build)   |
-//! | `rust-crypto` | no      | pure Rust: `rsa` 0.9, `p256`/`p384`/`p521` 0.13, `hmac` 0.12, `sha2` 0.10 |
+//! | `rust-crypto` | no      | pure Rust: `rsa` 0.9, `p256`/`p384`/`p521` 0.13, `ed25519-dalek` 2, `hmac` 0.12, `sha2` 0.10 |
 //!
-//! Features only add backends; they never change behaviour. Every backend is a variant of
+//! Features only add backends; they never change behaviour. The crate's tests enable all
+//! three (a self dev-dependency), so the known-answer and equivalence tests always run on each. Every backend is a variant of
 //! [`Backend`] in every build, and one that is not compiled in answers
 //! [`Error::BackendUnavailable`]. [`Backend::default`] is ring, else aws-lc-rs, else
 //! RustCrypto.
@@ -76,8 +76,8 @@
 //!   own small, fuzzed DER/PEM/JWK reader; each backend builds its key object from it when the
 //!   [`SigningKey`] is built and reuses it for every signature (a peer re-parses on every
 //!   signature and spends most of its time there).
-//! - **One RustCrypto generation: the stable one.** `rsa` 0.9 and `p256` 0.13 share
-//!   `signature` 2, `digest` 0.10 (with the `sha2` 0.10 the core already uses) and
+//! - **One RustCrypto generation: the stable one.** `rsa` 0.9, `p256` 0.13 and
+//!   `ed25519-dalek` 2 share `signature` 2, `digest` 0.10 (with the `sha2` 0.10 the core already uses) and
 //!   `rand_core` 0.6. The next generation (`p256` 0.14, `signature` 3, `digest` 0.11) has no
 //!   stable `rsa` (0.10 is a release candidate), and mixing generations would compile two
 //!   copies of every trait crate and make the RSA and EC halves of the backend disagree on
@@ -89,7 +89,7 @@
 //! PSS salts, RSA blinding and ECDSA nonces from an HMAC-SHA-512 DRBG keyed by the private key
 //! and seeded with the caller's entropy and the message (RFC 6979 §3.6 style hedging), so that
 //! backend is fully Sans-IO. ring and aws-lc-rs take no caller RNG for PS* and ES*: they use
-//! their own system RNG there (HS*, RS* are deterministic and use none). ES512 under the ring
+//! their own system RNG there (HS*, RS* and EdDSA are deterministic and use none). ES512 under the ring
 //! backend uses the pure-Rust path, so it is hedged with the caller's entropy.
 //!
 //! ## Secrets in memory

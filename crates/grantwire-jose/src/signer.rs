@@ -35,7 +35,8 @@ fn signature_len(alg: Algorithm, public: Option<&PublicMaterial>) -> usize {
     match public {
         Some(PublicMaterial::Rsa { n, .. }) => n.len(),
         Some(PublicMaterial::Ec { curve, .. }) => 2 * curve.field_len(),
-        _ if alg.is_symmetric() => alg.hash_len(),
+        Some(PublicMaterial::Ed25519(_)) => 64,
+        _ if alg.is_symmetric() || alg == Algorithm::EdDSA => alg.hash_len(),
         _ => match alg.curve() {
             Some(c) => 2 * c.field_len(),
             None => crate::key::MAX_RSA_BITS / 8,

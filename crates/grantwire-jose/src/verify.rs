@@ -36,6 +36,7 @@ impl fmt::Debug for VerifyingKey {
         let kind = match &self.material {
             PublicMaterial::Rsa { n, .. } => format!("RSA-{}", crate::key::bits(n)),
             PublicMaterial::Ec { curve, .. } => format!("EC {curve}"),
+            PublicMaterial::Ed25519(_) => "Ed25519".into(),
             PublicMaterial::Oct(_) => "symmetric".into(),
         };
         f.debug_struct("VerifyingKey")
@@ -57,7 +58,7 @@ impl VerifyingKey {
         }
     }
 
-    /// A public JWK (`RSA` or `EC`). Its `alg`, when present, pins the algorithm; its `kid` is
+    /// A public JWK (`RSA`, `EC` or `OKP` Ed25519). Its `alg`, when present, pins the algorithm; its `kid` is
     /// matched against the header's.
     pub fn from_jwk(jwk: &Jwk) -> Result<Self, Error> {
         if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
@@ -163,6 +164,8 @@ impl VerifyingKey {
                 }
             }
             (PublicMaterial::Oct(k), Family::Hmac) => check_hmac_len(alg, k.len()),
+            (PublicMaterial::Ed25519(_), Family::EdDsa) => Ok(()),
+            (PublicMaterial::Ed25519(_), _) => Err(Error::mismatch(alg, "an Ed25519")),
             (PublicMaterial::Rsa { .. }, _) => Err(Error::mismatch(alg, "an RSA")),
             (PublicMaterial::Ec { .. }, _) => Err(Error::mismatch(alg, "an EC")),
             (PublicMaterial::Oct(_), _) => Err(Error::mismatch(alg, "a symmetric")),
@@ -330,7 +333,7 @@ impl Verifier {
     /// The default leeway for `exp`/`nbf`/`iat`, in seconds.
     pub const DEFAULT_LEEWAY: u64 = 30;
 
-    /// A verifier over `keys`. Defaults: the nine asymmetric algorithms allowed (HMAC must be
+    /// A verifier over `keys`. Defaults: the ten asymmetric algorithms allowed (HMAC must be
     /// allowed explicitly with [`Verifier::algorithms`]), `exp` required, 30 s leeway, tokens up
     /// to 16 KiB.
     pub fn new(keys: Vec<VerifyingKey>) -> Self {

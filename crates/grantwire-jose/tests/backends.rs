@@ -1,4 +1,4 @@
-//! The backends are equivalent: deterministic algorithms (HS*, RS*) give byte-identical JWS,
+//! The backends are equivalent: deterministic algorithms (HS*, RS*, EdDSA) give byte-identical JWS,
 //! randomized ones (PS*, ES*) verify across backends both ways.
 
 mod common;
@@ -27,6 +27,7 @@ fn deterministic_algorithms_are_byte_identical_across_backends() {
         Algorithm::RS256,
         Algorithm::RS384,
         Algorithm::RS512,
+        Algorithm::EdDSA,
     ] {
         let reference = mint(backends[0], alg).1;
         for &b in &backends[1..] {

@@ -238,3 +238,34 @@ fn header_built_by_signing_key_matches_rfc7520_4_1() {
         .unwrap();
     assert_eq!(jws, vector("rfc7520_4.1.jws"));
 }
+
+#[test]
+fn rfc8037_eddsa_byte_for_byte() {
+    // RFC 8037 A.1 key, A.3 thumbprint, A.4 signature (Ed25519 is deterministic).
+    let key = PrivateKey::from_jwk(vector("rfc8037_a1.jwk").as_bytes()).unwrap();
+    let jws = vector("rfc8037_a4.jws");
+    let public =
+        VerifyingKey::from_jwk(&Jwk::from_json(vector("rfc8037_a1.jwk").as_bytes()).unwrap())
+            .unwrap();
+    for b in Backend::available() {
+        sign_check(b, Algorithm::EdDSA, &key, &jws);
+        verify_check(b, Algorithm::EdDSA, public.clone(), &jws);
+        let signer = SigningKey::with_backend(b, Algorithm::EdDSA, &key).unwrap();
+        assert_eq!(
+            signer.thumbprint().as_deref(),
+            Some("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
+        );
+    }
+    let jwk = SigningKey::new(Algorithm::EdDSA, &key)
+        .unwrap()
+        .public_jwk()
+        .unwrap();
+    assert_eq!(
+        (jwk.kty.as_str(), jwk.crv.as_deref()),
+        ("OKP", Some("Ed25519"))
+    );
+    assert_eq!(
+        jwk.x.as_deref(),
+        Some("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")
+    );
+}

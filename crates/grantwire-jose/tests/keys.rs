@@ -185,8 +185,9 @@ fn unusable_inputs_give_typed_errors() {
         PrivateKey::from_bytes(&vector_bytes("p384_encrypted.pem")).unwrap_err(),
         Error::EncryptedKey
     );
+    // Ed448 and X25519 keys are not signature keys this crate uses.
     assert!(matches!(
-        PrivateKey::from_bytes(&vector_bytes("ed25519_pkcs8.pem")),
+        PrivateKey::from_jwk(br#"{"kty":"OKP","crv":"Ed448","x":"AA","d":"AA"}"#),
         Err(Error::UnsupportedKey { .. })
     ));
     assert!(matches!(
@@ -267,4 +268,25 @@ fn unavailable_backends_answer_a_typed_error() {
             assert_eq!(r.unwrap_err(), Error::BackendUnavailable(b.name()));
         }
     }
+}
+
+#[test]
+fn ed25519_pkcs8_pem_without_public_key_signs_on_every_backend() {
+    // openssl's PKCS#8 v1 output carries only the seed; the public key is derived.
+    let key = private("ed25519_pkcs8.pem");
+    let mut prints = Vec::new();
+    for b in Backend::available() {
+        let k = SigningKey::with_backend(b, Algorithm::EdDSA, &key).unwrap();
+        let sig = k.sign_raw(b"msg", &mut |x: &mut [u8]| x.fill(0)).unwrap();
+        k.verifying_key()
+            .unwrap()
+            .verify_signature(Algorithm::EdDSA, b"msg", &sig)
+            .unwrap();
+        prints.push(k.thumbprint().unwrap());
+    }
+    assert!(prints.windows(2).all(|w| w[0] == w[1]));
+    assert!(matches!(
+        SigningKey::new(Algorithm::ES256, &key),
+        Err(Error::KeyAlgorithmMismatch { .. })
+    ));
 }

@@ -276,12 +276,14 @@ fn kid_selects_among_keys_of_a_jwk_set() {
         Error::BadSignature
     );
     // Unknown key types in a set are skipped, not fatal (RFC 7517 §5).
-    let mixed = br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},{"kty":"RSA"},42]}"#;
+    let mixed = br#"{"keys":[{"kty":"OKP","crv":"X25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},{"kty":"RSA"},42,{"kty":"EC","crv":"P-256","use":"enc","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+    // Only the Ed25519 key is usable: X25519 is not a signature key, the RSA key is empty,
+    // 42 is not a key, and the P-256 key is for encryption.
     assert_eq!(
         Verifier::from_jwks(&JwkSet::from_json(mixed).unwrap())
             .keys()
             .len(),
-        0
+        1
     );
     assert!(JwkSet::from_json(b"[]").is_err());
 }

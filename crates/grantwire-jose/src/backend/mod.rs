@@ -217,11 +217,49 @@ impl fmt::Display for Backend {
     }
 }
 
+/// The Ed25519 public key of `seed` (RFC 8032 §5.1.5), from whichever backend is compiled in
+/// (the result is the same in all: this is deterministic math).
+pub(crate) fn ed25519_public(seed: &[u8]) -> Result<Vec<u8>, Error> {
+    #[cfg(feature = "ring")]
+    {
+        use ::ring::signature::KeyPair as _;
+        ::ring::signature::Ed25519KeyPair::from_seed_unchecked(seed)
+            .map(|k| k.public_key().as_ref().to_vec())
+            .map_err(|_| Error::KeyFormat {
+                reason: "not an Ed25519 seed",
+            })
+    }
+    #[cfg(all(not(feature = "ring"), feature = "aws-lc-rs"))]
+    {
+        use ::aws_lc_rs::signature::KeyPair as _;
+        ::aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(seed)
+            .map(|k| k.public_key().as_ref().to_vec())
+            .map_err(|_| Error::KeyFormat {
+                reason: "not an Ed25519 seed",
+            })
+    }
+    #[cfg(all(
+        not(feature = "ring"),
+        not(feature = "aws-lc-rs"),
+        feature = "rust-crypto"
+    ))]
+    {
+        let seed: [u8; 32] = seed.try_into().map_err(|_| Error::KeyFormat {
+            reason: "an Ed25519 private key is 32 bytes (RFC 8032 §5.1.5)",
+        })?;
+        Ok(ed25519_dalek::SigningKey::from_bytes(&seed)
+            .verifying_key()
+            .to_bytes()
+            .to_vec())
+    }
+}
+
 /// Checks a signature's length before any backend sees it.
 pub(crate) fn expected_sig_len(alg: Algorithm, key: &PublicMaterial) -> Option<usize> {
     match key {
         PublicMaterial::Rsa { n, .. } => Some(n.len()),
         PublicMaterial::Ec { curve, .. } => Some(2 * curve.field_len()),
+        PublicMaterial::Ed25519(_) => Some(64),
         PublicMaterial::Oct(_) => Some(alg.hash_len()),
     }
 }

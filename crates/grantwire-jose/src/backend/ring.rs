@@ -101,6 +101,20 @@ impl JwsSigner for EcdsaSigner {
     }
 }
 
+struct Ed25519Signer {
+    pair: signature::Ed25519KeyPair,
+}
+
+impl JwsSigner for Ed25519Signer {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::EdDSA
+    }
+    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
+        // RFC 8032 Ed25519 is deterministic: no randomness involved.
+        Ok(Signature::from_slice(self.pair.sign(input).as_ref()))
+    }
+}
+
 fn rejected(e: ring::error::KeyRejected) -> Error {
     Error::KeyRejected {
         backend: NAME,
@@ -110,6 +124,10 @@ fn rejected(e: ring::error::KeyRejected) -> Error {
 
 pub(crate) fn signer(alg: Algorithm, key: &KeyInner) -> Result<Box<dyn JwsSigner>, Error> {
     Ok(match key {
+        KeyInner::Ed25519(k) => Box::new(Ed25519Signer {
+            pair: signature::Ed25519KeyPair::from_seed_and_public_key(&k.seed, &k.public)
+                .map_err(rejected)?,
+        }),
         KeyInner::Oct(secret) => Box::new(HmacSigner {
             alg,
             key: hmac::Key::new(hmac_alg(alg), secret),
@@ -143,6 +161,9 @@ pub(crate) fn verify(
     sig: &[u8],
 ) -> Result<(), Error> {
     let ok = match key {
+        PublicMaterial::Ed25519(pk) => UnparsedPublicKey::new(&signature::ED25519, pk)
+            .verify(message, sig)
+            .is_ok(),
         PublicMaterial::Oct(secret) => {
             hmac::verify(&hmac::Key::new(hmac_alg(alg), secret), message, sig).is_ok()
         }

@@ -203,12 +203,37 @@ impl JwsSigner for EcSigner {
     }
 }
 
+struct Ed25519Signer(ed25519_dalek::SigningKey);
+
+impl JwsSigner for Ed25519Signer {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::EdDSA
+    }
+    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
+        use ed25519_dalek::Signer as _;
+        // RFC 8032 Ed25519 is deterministic: no randomness involved.
+        Ok(Signature::from_slice(&self.0.sign(input).to_bytes()))
+    }
+}
+
 fn mismatch() -> Error {
     rejected("the public key does not belong to the private key")
 }
 
 pub(crate) fn signer(alg: Algorithm, key: &KeyInner) -> Result<Box<dyn JwsSigner>, Error> {
     Ok(match key {
+        KeyInner::Ed25519(k) => {
+            let seed: [u8; 32] = k
+                .seed
+                .as_slice()
+                .try_into()
+                .map_err(|_| rejected("not a 32-byte Ed25519 seed"))?;
+            let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
+            if sk.verifying_key().as_bytes().as_slice() != k.public.as_slice() {
+                return Err(mismatch());
+            }
+            Box::new(Ed25519Signer(sk))
+        }
         KeyInner::Oct(secret) => Box::new(hmac_signer(alg, secret)?),
         KeyInner::Rsa(r) => {
             let key = rsa_key(r)?;
@@ -289,6 +314,21 @@ pub(crate) fn verify(
     sig: &[u8],
 ) -> Result<(), Error> {
     let ok = match key {
+        PublicMaterial::Ed25519(pk) => {
+            let (Ok(pk), Ok(sig)) = (
+                <[u8; 32]>::try_from(pk.as_slice()),
+                <[u8; 64]>::try_from(sig),
+            ) else {
+                return Err(Error::BadSignature);
+            };
+            match ed25519_dalek::VerifyingKey::from_bytes(&pk) {
+                // Strict verification: no small-order keys, canonical S (RFC 8032 §5.1.7).
+                Ok(vk) => vk
+                    .verify_strict(message, &ed25519_dalek::Signature::from_bytes(&sig))
+                    .is_ok(),
+                Err(_) => false,
+            }
+        }
         PublicMaterial::Oct(secret) => hmac_signer(alg, secret)?.verify(message, sig),
         PublicMaterial::Rsa { n, e } => verify_rsa(alg, n, e, message, sig),
         PublicMaterial::Ec { curve, point } => match curve {

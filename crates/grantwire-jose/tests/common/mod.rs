@@ -27,6 +27,7 @@ pub(crate) fn key_for(alg: Algorithm) -> PrivateKey {
         Algorithm::ES256 => private("rfc7515_a3_private.pem"),
         Algorithm::ES384 => private("p384_pkcs8.pem"),
         Algorithm::ES512 => private("rfc7515_a4_private.pem"),
+        Algorithm::EdDSA => private("rfc8037_a1.jwk"),
         _ => private("rfc7515_a2_private.pem"),
     }
 }
