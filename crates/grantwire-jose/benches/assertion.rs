@@ -51,6 +51,7 @@ fn key_pem(alg: Algorithm) -> Vec<u8> {
         Algorithm::ES256 => vector("rfc7515_a3_private.pem"),
         Algorithm::ES384 => vector("p384_pkcs8.pem"),
         Algorithm::ES512 => vector("rfc7515_a4_private.pem"),
+        Algorithm::EdDSA => vector("ed25519_pkcs8.pem"),
         _ => vector("rfc7515_a2_private.pem"),
     }
 }
@@ -99,6 +100,14 @@ fn raw_signer(backend: Backend, alg: Algorithm) -> RawSign {
                     let key = $c::hmac::Key::new(a, &secret(alg));
                     return Box::new(move |m: &[u8]| {
                         black_box($c::hmac::sign(&key, m));
+                    });
+                }
+                grantwire_jose::Family::EdDsa => {
+                    let pair =
+                        s::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&pem_body(&key_pem(alg)))
+                            .unwrap();
+                    return Box::new(move |m: &[u8]| {
+                        black_box(pair.sign(m));
                     });
                 }
                 grantwire_jose::Family::RsaPkcs1 | grantwire_jose::Family::RsaPss => {
