@@ -156,7 +156,17 @@ fn fuzz(seconds: u64) {
 }
 
 fn bench() {
+    // Core exchange against oauth2 and a hand-rolled floor, and the lifecycle cache hit.
     run(cargo().args(["bench", "-p", "grantwire-bench"]));
+    // Client assertions on every backend against raw signatures and jsonwebtoken.
+    run(cargo().args([
+        "bench",
+        "-p",
+        "grantwire-jose",
+        "--all-features",
+        "--bench",
+        "assertion",
+    ]));
 }
 
 fn main() {
