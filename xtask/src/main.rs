@@ -11,7 +11,7 @@ use std::time::Instant;
 /// Pinned cargo-fuzz version installed when missing.
 const CARGO_FUZZ_VERSION: &str = "0.12.0";
 /// Seconds each fuzz target runs in the smoke.
-const DEFAULT_FUZZ_SECONDS: u64 = 20;
+const DEFAULT_FUZZ_SECONDS: u64 = 15;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
