@@ -84,7 +84,9 @@ pub use registry::{
     ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, IntrospectionPolicy,
     PresentedCertificate,
 };
-pub use server::{AccessTokenFormat, AuthServer, AuthorizationCodeRequest, ServerConfig};
+pub use server::{
+    AccessTokenFormat, AuthServer, AuthorizationCodeRequest, IncomingRequest, ServerConfig,
+};
 
 pub use grantwire_jose;
 

@@ -155,6 +155,17 @@ impl SecretRequest {
         self.inner.headers_mut()
     }
 
+    /// The `http` extensions, for data a transport attaches to a request (a client
+    /// certificate choice for mutual TLS, for instance).
+    pub fn extensions(&self) -> &http::Extensions {
+        self.inner.extensions()
+    }
+
+    /// The `http` extensions, mutable.
+    pub fn extensions_mut(&mut self) -> &mut http::Extensions {
+        self.inner.extensions_mut()
+    }
+
     /// The body bytes (a form body, or empty for a discovery `GET`).
     pub fn body(&self) -> &[u8] {
         self.inner.body().as_bytes()
