@@ -40,6 +40,9 @@ fn methods() -> Vec<(String, Box<dyn ClientAuthentication>)> {
     out
 }
 
+/// One request builder.
+type Build<'a> = dyn Fn(&mut Context<'_>) -> SecretRequest + 'a;
+
 /// Builds every request type with `auth`, each inside a counted region.
 fn build_all(auth: &dyn ClientAuthentication) -> Vec<(&'static str, SecretRequest, usize)> {
     let issuer = Issuer::parse("https://as.example").unwrap();
@@ -47,7 +50,7 @@ fn build_all(auth: &dyn ClientAuthentication) -> Vec<(&'static str, SecretReques
         .unwrap()
         .with_issuer(issuer.clone());
     let other = Endpoint::parse("https://as.example/oauth2/introspect").unwrap();
-    let builds: [(&str, &dyn Fn(&mut Context<'_>) -> SecretRequest); 7] = [
+    let builds: [(&str, &Build<'_>); 7] = [
         ("client_credentials", &|c| {
             ClientCredentials::new().to_request(&ep, auth, c).unwrap()
         }),

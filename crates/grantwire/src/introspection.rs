@@ -31,11 +31,11 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::auth::{ClientAuthentication, Context};
-use crate::request::SecretRequest;
 use crate::challenge::parse_retry_after;
 use crate::endpoint::{Endpoint, Issuer};
 use crate::grant::form_request;
 use crate::json::{self, Member};
+use crate::request::SecretRequest;
 use crate::response::{read_members, read_scope, ParseOptions, Profile, Quirk, Quirks};
 use crate::secret::{AccessToken, ClientId, RefreshToken, SecretString};
 use crate::{Error, Scope};

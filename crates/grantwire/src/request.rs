@@ -261,14 +261,20 @@ mod tests {
         assert!(shown.contains("POST"), "{shown}");
         assert!(shown.contains("https://as.example/token"), "{shown}");
         assert!(shown.contains("authorization"), "{shown}");
-        assert!(shown.contains("application/x-www-form-urlencoded"), "{shown}");
+        assert!(
+            shown.contains("application/x-www-form-urlencoded"),
+            "{shown}"
+        );
         for secret in ["RT-SECRET", "c2VjcmV0", "proof-secret", "refresh_token="] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
         assert!(req.headers()[AUTHORIZATION].is_sensitive());
         // The borrowed http view redacts as well: the body type prints no bytes.
         let shown = format!("{:?}", req.as_http());
-        assert!(!shown.contains("RT-SECRET") && !shown.contains("c2VjcmV0"), "{shown}");
+        assert!(
+            !shown.contains("RT-SECRET") && !shown.contains("c2VjcmV0"),
+            "{shown}"
+        );
     }
 
     #[test]

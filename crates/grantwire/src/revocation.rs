@@ -23,10 +23,10 @@ use std::time::{Duration, SystemTime};
 use http::{HeaderMap, StatusCode};
 
 use crate::auth::{ClientAuthentication, Context};
-use crate::request::SecretRequest;
 use crate::endpoint::{Endpoint, Issuer};
 use crate::error::{ErrorCode, ErrorResponse};
 use crate::introspection::{push_extra, retry_after, token_request, TokenTypeHint};
+use crate::request::SecretRequest;
 use crate::response::{parse_error_response, ParseOptions, Profile};
 use crate::secret::{AccessToken, RefreshToken, SecretString};
 use crate::Error;

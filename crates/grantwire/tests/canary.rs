@@ -224,7 +224,10 @@ fn auth_methods() -> Vec<(&'static str, Box<dyn ClientAuthentication>)> {
                 ClientSecret::new(SECRET),
             )),
         ),
-        ("tls_client_auth", Box::new(TlsClientAuth::new(ClientId::new("c")))),
+        (
+            "tls_client_auth",
+            Box::new(TlsClientAuth::new(ClientId::new("c"))),
+        ),
         (
             "self_signed_tls_client_auth",
             Box::new(SelfSignedTlsClientAuth::new(ClientId::new("c"))),
@@ -255,12 +258,18 @@ fn request_outputs(what: &str, req: SecretRequest, out: &mut Vec<(String, String
     let as_byte_list = format!("{:?}", "CANARY".as_bytes());
     let as_byte_list = as_byte_list.trim_matches(|c| c == '[' || c == ']');
     for (w, text) in out.iter().rev().take(5) {
-        assert!(!text.contains(as_byte_list), "{w} leaked the body bytes: {text}");
+        assert!(
+            !text.contains(as_byte_list),
+            "{w} leaked the body bytes: {text}"
+        );
     }
     if let Some(a) = auth {
         // The Basic header is base64: look for it as sent, not only for the raw canary.
         for (w, text) in out.iter().rev().take(5) {
-            assert!(!text.contains(&a[6..]), "{w} leaked the Basic credential: {text}");
+            assert!(
+                !text.contains(&a[6..]),
+                "{w} leaked the Basic credential: {text}"
+            );
         }
     }
 }
