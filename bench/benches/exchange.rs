@@ -121,7 +121,7 @@ impl Fixture {
 // returns the parsed token.
 
 #[inline(never)]
-fn grantwire_build(fx: &Fixture) -> http::Request<Vec<u8>> {
+fn grantwire_build(fx: &Fixture) -> grantwire::SecretRequest {
     let mut entropy = |buf: &mut [u8]| buf.fill(0);
     let mut ctx = grantwire::Context::new(fx.received_at, &mut entropy);
     fx.gw
@@ -243,7 +243,7 @@ fn validate(fx: &Fixture) {
 
     check_request(
         "grantwire",
-        &grantwire_build(fx),
+        &grantwire_build(fx).into_http(),
         "grant_type=client_credentials&scope=read%20write",
     );
     let gw = grantwire_exchange(fx);

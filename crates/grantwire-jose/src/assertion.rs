@@ -307,6 +307,53 @@ impl ClientAssertion {
         }
     }
 
+    /// An upper bound of the length of an assertion for `audience` minted by
+    /// [`ClientAssertion::mint`]: exact but for the three timestamps, counted at their widest
+    /// (20 digits), so a request body sized with it never grows.
+    pub fn max_assertion_len(&self, audience: &str) -> usize {
+        const NUMBER: usize = 20;
+        let aud = 2 + audience
+            .bytes()
+            .map(|b| match b {
+                b'"' | b'\\' => 2,
+                b if b < 0x20 => 6,
+                _ => 1,
+            })
+            .sum::<usize>();
+        let stamp = ",\"exp\":".len() + NUMBER;
+        let payload = self.prefix.len()
+            + aud
+            + stamp * if self.nbf { 3 } else { 2 }
+            + ",\"jti\":\"".len()
+            + 22
+            + 1
+            + self.extra.len()
+            + 1;
+        self.header.encoded.len()
+            + 1
+            + base64_len(payload)
+            + 1
+            + base64_len(self.key.signature_len())
+    }
+
+    /// An upper bound of the bytes [`ClientAuthentication::authenticate`] adds to a form body
+    /// for `target` (`0` when no audience can be chosen, as authentication then fails).
+    pub fn form_size_hint(&self, target: &AuthTarget<'_>) -> usize {
+        let Ok(audience) = self.audience_for(target) else {
+            return 0;
+        };
+        // The assertion is base64url and dots: percent-encoding leaves it as it is.
+        let assertion = 1 + "client_assertion".len() + 1 + self.max_assertion_len(audience);
+        let id = if self.client_id_param {
+            grantwire::auth::form_param_len("client_id", self.client_id.as_str())
+        } else {
+            0
+        };
+        grantwire::auth::form_param_len("client_assertion_type", CLIENT_ASSERTION_TYPE)
+            + assertion
+            + id
+    }
+
     /// Mints one assertion for `audience` at `now`, with a `jti` from `entropy`.
     pub fn mint(
         &self,
@@ -410,6 +457,10 @@ impl ClientAuthentication for ClientAssertion {
         Some(&self.client_id)
     }
 
+    fn form_size_hint(&self, target: &AuthTarget<'_>) -> usize {
+        ClientAssertion::form_size_hint(self, target)
+    }
+
     fn authenticate(
         &self,
         parts: &mut AuthParts<'_>,
@@ -468,6 +519,9 @@ macro_rules! method_type {
             }
             fn client_id(&self) -> Option<&ClientId> {
                 Some(self.0.client_id())
+            }
+            fn form_size_hint(&self, target: &AuthTarget<'_>) -> usize {
+                self.0.form_size_hint(target)
             }
             fn authenticate(
                 &self,

@@ -1,6 +1,7 @@
 //! # grantwire-testkit: a strict, in-memory OAuth 2.0 authorization server for tests
 //!
-//! [`AuthServer`] is Sans-IO: an `http::Request<Vec<u8>>` goes in with the current time and an
+//! [`AuthServer`] is Sans-IO: an `http::Request` with a byte body, or the `SecretRequest` a
+//! grantwire builder returns ([`IncomingRequest`]), goes in with the current time and an
 //! [`Entropy`](grantwire::Entropy) source, an `http::Response<Vec<u8>>` comes out. **It never
 //! reads a clock, never draws randomness of its own and never opens a socket**; the optional
 //! `loopback` feature adds [`LoopbackServer`], which serves it on `127.0.0.1` for clients that
@@ -84,7 +85,9 @@ pub use registry::{
     ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, IntrospectionPolicy,
     PresentedCertificate,
 };
-pub use server::{AccessTokenFormat, AuthServer, AuthorizationCodeRequest, ServerConfig};
+pub use server::{
+    AccessTokenFormat, AuthServer, AuthorizationCodeRequest, IncomingRequest, ServerConfig,
+};
 
 pub use grantwire_jose;
 

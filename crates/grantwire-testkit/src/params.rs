@@ -118,7 +118,10 @@ pub(crate) struct Params(Vec<(String, Zeroizing<String>)>);
 impl Params {
     /// Reads a POST form body: the content type must be `application/x-www-form-urlencoded`,
     /// the body within `max_bytes`, and no parameter but `resource`/`audience` may repeat.
-    pub(crate) fn from_request(req: &Request<Vec<u8>>, max_bytes: usize) -> Result<Self, Failure> {
+    pub(crate) fn from_request<B: AsRef<[u8]>>(
+        req: &Request<B>,
+        max_bytes: usize,
+    ) -> Result<Self, Failure> {
         if req.method() != http::Method::POST {
             return Err(Failure::invalid_request("this endpoint accepts only POST")
                 .with_status(StatusCode::METHOD_NOT_ALLOWED));
@@ -134,10 +137,11 @@ impl Params {
                 "the body must be application/x-www-form-urlencoded",
             ));
         }
-        if req.body().len() > max_bytes {
+        let body = req.body().as_ref();
+        if body.len() > max_bytes {
             return Err(Failure::invalid_request("the request body is too large"));
         }
-        Self::parse(req.body())
+        Self::parse(body)
     }
 
     /// Parses a form body (RFC 6749 Appendix B).

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use grantwire::grant::token_type_uri;
-use grantwire::{AccessToken, Entropy, Scope, SecretString};
+use grantwire::{AccessToken, Entropy, Scope, SecretBody, SecretRequest, SecretString};
 use http::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
@@ -500,10 +500,11 @@ impl AuthServer {
     /// endpoint (a [`Fault::Delay`] adds an [`InjectedDelay`] extension to the real answer).
     pub fn handle(
         &mut self,
-        request: &Request<Vec<u8>>,
+        request: &impl IncomingRequest,
         now: SystemTime,
         entropy: &mut dyn Entropy,
     ) -> Response<Vec<u8>> {
+        let request = request.as_request();
         let Some(endpoint) = self.route(request.uri().path()) else {
             let mut response = Response::new(b"not found".to_vec());
             *response.status_mut() = StatusCode::NOT_FOUND;
@@ -563,9 +564,9 @@ impl AuthServer {
         .find(|e| e.path() == rest)
     }
 
-    fn authenticate(
+    fn authenticate<B: AsRef<[u8]>>(
         &mut self,
-        request: &Request<Vec<u8>>,
+        request: &Request<B>,
         params: &Params,
         now: u64,
     ) -> Result<Option<ClientConfig>, Failure> {
@@ -587,9 +588,9 @@ impl AuthServer {
 
     // ----- token endpoint (RFC 6749 section 3.2) -----
 
-    fn token(
+    fn token<B: AsRef<[u8]>>(
         &mut self,
-        request: &Request<Vec<u8>>,
+        request: &Request<B>,
         now: u64,
         entropy: &mut dyn Entropy,
     ) -> Result<Response<Vec<u8>>, Failure> {
@@ -953,9 +954,9 @@ impl AuthServer {
 
     // ----- introspection (RFC 7662) -----
 
-    fn introspect(
+    fn introspect<B: AsRef<[u8]>>(
         &mut self,
-        request: &Request<Vec<u8>>,
+        request: &Request<B>,
         now: u64,
     ) -> Result<Response<Vec<u8>>, Failure> {
         let params = Params::from_request(request, self.config.max_body_bytes)?;
@@ -1039,9 +1040,9 @@ impl AuthServer {
 
     // ----- revocation (RFC 7009) -----
 
-    fn revoke(
+    fn revoke<B: AsRef<[u8]>>(
         &mut self,
-        request: &Request<Vec<u8>>,
+        request: &Request<B>,
         now: u64,
     ) -> Result<Response<Vec<u8>>, Failure> {
         let params = Params::from_request(request, self.config.max_body_bytes)?;
@@ -1088,7 +1089,7 @@ impl AuthServer {
 
     // ----- metadata (RFC 8414) and keys -----
 
-    fn metadata(&self, request: &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Failure> {
+    fn metadata<B>(&self, request: &Request<B>) -> Result<Response<Vec<u8>>, Failure> {
         if request.method() != Method::GET && request.method() != Method::HEAD {
             return Err(
                 Failure::invalid_request("use GET").with_status(StatusCode::METHOD_NOT_ALLOWED)
@@ -1129,7 +1130,7 @@ impl AuthServer {
         })
     }
 
-    fn jwks(&self, request: &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Failure> {
+    fn jwks<B>(&self, request: &Request<B>) -> Result<Response<Vec<u8>>, Failure> {
         if request.method() != Method::GET && request.method() != Method::HEAD {
             return Err(
                 Failure::invalid_request("use GET").with_status(StatusCode::METHOD_NOT_ALLOWED)
@@ -1146,7 +1147,7 @@ impl AuthServer {
 
     // ----- protected resource (RFC 6750) -----
 
-    fn resource(&self, request: &Request<Vec<u8>>, now: u64) -> Response<Vec<u8>> {
+    fn resource<B>(&self, request: &Request<B>, now: u64) -> Response<Vec<u8>> {
         if request.headers().get(AUTHORIZATION).is_none() {
             return unauthorized(None);
         }
@@ -1165,8 +1166,31 @@ impl AuthServer {
     }
 }
 
+/// A request [`AuthServer::handle`] answers: any `http::Request` whose body is bytes, or a
+/// [`SecretRequest`] as the grantwire builders return it (borrowed, so its body stays wiped).
+pub trait IncomingRequest {
+    /// The body type.
+    type Body: AsRef<[u8]>;
+    /// The request as `http` sees it.
+    fn as_request(&self) -> &Request<Self::Body>;
+}
+
+impl<B: AsRef<[u8]>> IncomingRequest for Request<B> {
+    type Body = B;
+    fn as_request(&self) -> &Request<B> {
+        self
+    }
+}
+
+impl IncomingRequest for SecretRequest {
+    type Body = SecretBody;
+    fn as_request(&self) -> &Request<SecretBody> {
+        self.as_http()
+    }
+}
+
 /// The token of a single `Authorization: Bearer` header (RFC 6750 section 2.1).
-fn bearer_token(request: &Request<Vec<u8>>) -> Option<&str> {
+fn bearer_token<B>(request: &Request<B>) -> Option<&str> {
     let mut values = request.headers().get_all(AUTHORIZATION).iter();
     let value = values.next()?;
     if values.next().is_some() {

@@ -40,7 +40,7 @@ fn decode_basic(value: &str) -> Option<(String, Zeroizing<String>)> {
 
 /// The client a request claims to come from, read leniently (for counters only; nothing is
 /// verified here).
-pub(crate) fn claimed_client_id(req: &Request<Vec<u8>>) -> Option<String> {
+pub(crate) fn claimed_client_id<B: AsRef<[u8]>>(req: &Request<B>) -> Option<String> {
     if let Some(v) = req.headers().get(AUTHORIZATION) {
         if let Some((id, _)) = v.to_str().ok().and_then(decode_basic) {
             return Some(id);
@@ -54,7 +54,7 @@ pub(crate) fn claimed_client_id(req: &Request<Vec<u8>>) -> Option<String> {
     if !is_form {
         return None;
     }
-    let params = Params::parse(req.body()).ok()?;
+    let params = Params::parse(req.body().as_ref()).ok()?;
     if let Some(id) = params.get("client_id") {
         return Some(id.to_owned());
     }
@@ -78,10 +78,10 @@ pub(crate) struct AssertionTarget<'a> {
 
 /// Authenticates the client of a request (RFC 6749 section 2.3). At most one mechanism may be used
 /// (§2.3: "MUST NOT use more than one authentication method in each request").
-pub(crate) fn authenticate(
+pub(crate) fn authenticate<B>(
     registry: &ClientRegistry,
     jwt: &mut crate::jwt::AssertionVerifier,
-    req: &Request<Vec<u8>>,
+    req: &Request<B>,
     params: &Params,
     target: &AssertionTarget<'_>,
 ) -> Result<Authenticated, Failure> {

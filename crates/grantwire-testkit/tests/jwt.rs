@@ -255,14 +255,16 @@ fn every_assertion_tamper_is_invalid_client() {
     let mut req = build(T0, &mut rng, |c| {
         ClientCredentials::new().to_request(&ep(), &pk().without_client_id_param(), c)
     })
-    .unwrap();
+    .unwrap()
+    .into_http();
     req.body_mut().extend_from_slice(b"&client_id=pk-b");
     assert_error(&send(&mut s, &req, T0, &mut rng), "invalid_client", 400);
     // Wrong client_assertion_type.
     let mut req = build(T0, &mut rng, |c| {
         ClientCredentials::new().to_request(&ep(), &pk(), c)
     })
-    .unwrap();
+    .unwrap()
+    .into_http();
     let body = String::from_utf8(req.body().clone())
         .unwrap()
         .replace("jwt-bearer", "saml2-bearer");

@@ -170,7 +170,10 @@ fn setup(m: Method, id: &str, secret: &str, grants: &[GrantType]) -> AuthServer 
     )
 }
 
-fn with_cert(m: Method, mut req: Request<Vec<u8>>) -> Request<Vec<u8>> {
+/// The built request as a plain `http::Request` (tests tamper with it), with the certificate
+/// a mutual-TLS transport would present.
+fn with_cert(m: Method, req: grantwire::SecretRequest) -> Request<Vec<u8>> {
+    let mut req = req.into_http();
     match m {
         Method::Tls => {
             req.extensions_mut()
@@ -421,7 +424,7 @@ proptest! {
         let mut rng = Rng(seed);
         let ep = endpoint(&s);
         let auth = client_auth(m, &id, &secret);
-        let mut req = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, auth.as_ref(), c)).unwrap();
+        let mut req = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, auth.as_ref(), c)).unwrap().into_http();
         match m {
             // Basic plus a client_secret in the body.
             Method::Basic => req.body_mut().extend_from_slice(b"&client_secret=x"),

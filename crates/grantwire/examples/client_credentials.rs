@@ -6,14 +6,16 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use grantwire::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
+use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::{
     ClientAuthentication, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic,
     ClientSecretPost, Context, Error, Issuer, NoneAuth, ParseOptions, Profile, Scope,
-    SelfSignedTlsClientAuth, TlsClientAuth, TokenEndpoint, TokenResponse,
+    SecretRequest, SelfSignedTlsClientAuth, TlsClientAuth, TokenEndpoint, TokenResponse,
 };
 
-fn print_request(req: &Request<Vec<u8>>) {
+fn print_request(req: &SecretRequest) {
+    // The request's own Debug never shows the body (it carries credentials).
+    println!("  {req:?}");
     println!("  {} {}", req.method(), req.uri());
     for (name, value) in req.headers() {
         // Sensitive headers (Authorization) print as redacted, like a careful log would.

@@ -160,6 +160,15 @@ pub trait ClientAuthentication: Send + Sync {
     /// The client identifier, or `None` for [`Unauthenticated`].
     fn client_id(&self) -> Option<&ClientId>;
 
+    /// An upper bound of the bytes [`ClientAuthentication::authenticate`] adds to the form body
+    /// for `target`, each parameter's `&` separator included, so a builder allocates the body
+    /// once. The default, `0`, is correct but makes the body grow (into a new buffer, the old one
+    /// wiped) when the method adds parameters.
+    fn form_size_hint(&self, target: &AuthTarget<'_>) -> usize {
+        let _ = target;
+        0
+    }
+
     /// Adds this method's parameters and headers to a request.
     fn authenticate(
         &self,
@@ -167,6 +176,11 @@ pub trait ClientAuthentication: Send + Sync {
         target: &AuthTarget<'_>,
         ctx: &mut Context<'_>,
     ) -> Result<(), Error>;
+}
+
+/// The bytes `&name=value` takes in a form body, once percent-encoded.
+pub fn form_param_len(name: &str, value: &str) -> usize {
+    1 + crate::form::encoded_len(name) + 1 + crate::form::encoded_len(value)
 }
 
 /// `none`: a public client identifies itself with `client_id` in the body (RFC 6749 §2.3,
@@ -184,6 +198,9 @@ impl NoneAuth {
 }
 
 impl ClientAuthentication for NoneAuth {
+    fn form_size_hint(&self, _: &AuthTarget<'_>) -> usize {
+        form_param_len("client_id", self.client_id.as_str())
+    }
     fn method(&self) -> AuthMethod {
         AuthMethod::None
     }
@@ -335,6 +352,10 @@ impl fmt::Debug for ClientSecretPost {
 }
 
 impl ClientAuthentication for ClientSecretPost {
+    fn form_size_hint(&self, _: &AuthTarget<'_>) -> usize {
+        form_param_len("client_id", self.client_id.as_str())
+            + form_param_len("client_secret", self.secret.secret())
+    }
     fn method(&self) -> AuthMethod {
         AuthMethod::ClientSecretPost
     }
@@ -367,6 +388,9 @@ impl TlsClientAuth {
 }
 
 impl ClientAuthentication for TlsClientAuth {
+    fn form_size_hint(&self, _: &AuthTarget<'_>) -> usize {
+        form_param_len("client_id", self.client_id.as_str())
+    }
     fn method(&self) -> AuthMethod {
         AuthMethod::TlsClientAuth
     }
@@ -399,6 +423,9 @@ impl SelfSignedTlsClientAuth {
 }
 
 impl ClientAuthentication for SelfSignedTlsClientAuth {
+    fn form_size_hint(&self, _: &AuthTarget<'_>) -> usize {
+        form_param_len("client_id", self.client_id.as_str())
+    }
     fn method(&self) -> AuthMethod {
         AuthMethod::SelfSignedTlsClientAuth
     }

@@ -3,14 +3,33 @@
 //! [`Form`] writes a body, refusing a parameter name twice; [`parse`] reads one back (for the
 //! lenient profile, test servers and property tests).
 
+use zeroize::Zeroize;
+
 use crate::Error;
 
 /// A form body under construction. Each parameter name may appear once; a second
 /// [`Form::append`] of the same name is [`Error::DuplicateParameter`], so nothing is silently
 /// overridden.
+///
+/// The body may hold secrets, so the buffer is wiped when the form is dropped, and it never
+/// grows by a plain reallocation (which would free an unwiped copy): when a value does not fit,
+/// a new buffer is allocated, the bytes are copied and the old buffer is zeroed before it is
+/// freed. Request builders size the buffer once from [`Form::measuring`] and
+/// [`crate::ClientAuthentication::form_size_hint`], so a request body is written without
+/// growing.
 #[derive(Clone, Default)]
 pub struct Form {
     body: Vec<u8>,
+    /// `Some(bytes needed so far)` for a form that only measures (see [`Form::measuring`]).
+    measure: Option<usize>,
+    /// How many times the buffer had to grow.
+    grew: u32,
+}
+
+impl Drop for Form {
+    fn drop(&mut self) {
+        self.body.zeroize();
+    }
 }
 
 impl std::fmt::Debug for Form {
@@ -28,6 +47,13 @@ fn is_unreserved(b: u8) -> bool {
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// The length of `s` once percent-encoded with [`Form`]'s encoding.
+pub fn encoded_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| if is_unreserved(b) { 1 } else { 3 })
+        .sum()
+}
 
 /// Percent-encodes `s` onto `out` with [`Form`]'s encoding.
 pub fn encode_into(out: &mut Vec<u8>, s: &str) {
@@ -55,14 +81,49 @@ pub fn encode(s: &str) -> String {
 impl Form {
     /// An empty form with room for a typical token request.
     pub fn new() -> Self {
+        Self::with_capacity(256)
+    }
+
+    /// An empty form whose buffer holds `capacity` bytes before it must grow.
+    pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            body: Vec::with_capacity(256),
+            body: Vec::with_capacity(capacity),
+            measure: None,
+            grew: 0,
         }
+    }
+
+    /// A form that writes nothing and only adds up the bytes its parameters need
+    /// ([`Form::measured`]), so a builder can size the real form once. It does not check
+    /// for duplicate names (the real form does).
+    pub fn measuring() -> Self {
+        Self {
+            body: Vec::new(),
+            measure: Some(0),
+            grew: 0,
+        }
+    }
+
+    /// The bytes the parameters given to a [`Form::measuring`] form need, separators included
+    /// (for a writing form: its length).
+    pub fn measured(&self) -> usize {
+        self.measure.unwrap_or(self.body.len())
+    }
+
+    /// The size of the buffer.
+    pub fn capacity(&self) -> usize {
+        self.body.capacity()
+    }
+
+    /// How many times the buffer grew past the capacity it was created with (each time into a
+    /// new buffer, the old one wiped). A request builder's body has `0`.
+    pub fn growths(&self) -> u32 {
+        self.grew
     }
 
     /// Appends `name=value`, or fails if `name` is already present.
     pub fn append(&mut self, name: &str, value: &str) -> Result<(), Error> {
-        if self.contains(name) {
+        if self.measure.is_none() && self.contains(name) {
             return Err(Error::DuplicateParameter {
                 name: name.to_owned(),
             });
@@ -71,10 +132,33 @@ impl Form {
         Ok(())
     }
 
+    /// Makes room for `additional` more bytes without a plain reallocation: a new buffer,
+    /// then the old one is zeroed before it is freed.
+    fn reserve_wiping(&mut self, additional: usize) {
+        let needed = self.body.len().saturating_add(additional);
+        if needed <= self.body.capacity() {
+            return;
+        }
+        let mut grown = Vec::with_capacity(needed.max(self.body.capacity().saturating_mul(2)));
+        grown.extend_from_slice(&self.body);
+        let mut old = std::mem::replace(&mut self.body, grown);
+        old.zeroize();
+        self.grew += 1;
+    }
+
     /// Appends without the uniqueness check, for parameters the RFCs allow to repeat
     /// (`resource`, `audience`).
     pub(crate) fn push_pair(&mut self, name: &str, value: &str) {
-        if !self.body.is_empty() {
+        let len = self.measured();
+        let sep = usize::from(len != 0);
+        let needed = sep + encoded_len(name) + 1 + encoded_len(value);
+        if let Some(m) = &mut self.measure {
+            *m += needed;
+            return;
+        }
+        // Exactly what is written below, so the encoding itself never grows the buffer.
+        self.reserve_wiping(needed);
+        if sep == 1 {
             self.body.push(b'&');
         }
         encode_into(&mut self.body, name);
@@ -104,9 +188,11 @@ impl Form {
             })
     }
 
-    /// The encoded body.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.body
+    /// The encoded body. The form no longer wipes it: wrap it (as builders do, in a
+    /// [`crate::request::SecretBody`]) or wipe it yourself.
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        // Leaves an empty buffer for `Drop`.
+        std::mem::take(&mut self.body)
     }
 
     /// The encoded body so far.
@@ -234,6 +320,29 @@ mod tests {
         let back = parse(f.as_bytes()).unwrap();
         assert_eq!(back[1].1, "a b+c%");
         assert_eq!(format!("{f:?}"), r#"["grant_type", "scope", "na me"]"#);
+    }
+
+    #[test]
+    fn measuring_matches_writing_and_growth_is_counted() {
+        let fill = |f: &mut Form| {
+            f.append("grant_type", "refresh_token").unwrap();
+            f.append("refresh_token", "a b/c~").unwrap();
+            f.push_pair("resource", "https://x.example/");
+        };
+        let mut m = Form::measuring();
+        fill(&mut m);
+        assert!(m.as_bytes().is_empty());
+        let mut exact = Form::with_capacity(m.measured());
+        fill(&mut exact);
+        assert_eq!(exact.as_bytes().len(), m.measured());
+        assert_eq!(exact.capacity(), m.measured());
+        assert_eq!(exact.growths(), 0);
+        // Too small: it grows into a new buffer, keeping the content.
+        let mut small = Form::with_capacity(8);
+        fill(&mut small);
+        assert_eq!(small.as_bytes(), exact.as_bytes());
+        assert!(small.growths() > 0);
+        assert_eq!(encoded_len("a b/c~"), 10);
     }
 
     #[test]

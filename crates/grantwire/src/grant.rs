@@ -1,16 +1,18 @@
 //! Token requests for each grant (RFC 6749 §4.1.3, §4.4.2, §6; RFC 7523 §2.1; RFC 8693 §2.1;
-//! RFC 8707 §2), built as `http::Request<Vec<u8>>`.
+//! RFC 8707 §2), built as a [`SecretRequest`]: its `Debug` hides the body, which is allocated
+//! once and wiped on drop.
 //!
 //! Every builder takes `&self` in `to_request`, so one builder (with its scope, audience,
 //! resources and extra parameters) serves every re-fetch.
 
 use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
-use http::{HeaderMap, Method, Request};
+use http::{HeaderMap, Method};
 
-use crate::auth::{AuthParts, AuthTarget, ClientAuthentication, Context};
+use crate::auth::{form_param_len, AuthParts, AuthTarget, ClientAuthentication, Context};
 use crate::endpoint::{Endpoint, Issuer, TokenEndpoint};
 use crate::form::Form;
 use crate::pkce::PkceVerifier;
+use crate::request::SecretRequest;
 use crate::secret::{RefreshToken, SecretString};
 use crate::{Error, Scope};
 
@@ -61,6 +63,9 @@ fn check_resource(resource: &str) -> Result<(), Error> {
 /// Assembles a POST form request to `endpoint`: the grant's parameters, then client
 /// authentication, then the caller's extras (which may not repeat any name already present or
 /// reserved for this grant).
+///
+/// The body is allocated once: `fill` first runs against a [`Form::measuring`] form, and the
+/// client authentication's [`ClientAuthentication::form_size_hint`] and the extras are added.
 pub(crate) fn form_request(
     endpoint: &Endpoint,
     issuer: Option<&Issuer>,
@@ -68,14 +73,21 @@ pub(crate) fn form_request(
     ctx: &mut Context<'_>,
     reserved: &[&str],
     extras: &[(String, SecretString)],
-    fill: impl FnOnce(&mut Form) -> Result<(), Error>,
-) -> Result<Request<Vec<u8>>, Error> {
+    fill: impl Fn(&mut Form) -> Result<(), Error>,
+) -> Result<SecretRequest, Error> {
     for (name, _) in extras {
         if reserved.contains(&name.as_str()) || AUTH_PARAMS.contains(&name.as_str()) {
             return Err(Error::DuplicateParameter { name: name.clone() });
         }
     }
-    let mut form = Form::new();
+    let target = AuthTarget { endpoint, issuer };
+    let mut measure = Form::measuring();
+    fill(&mut measure)?;
+    let capacity = extras.iter().fold(
+        measure.measured() + auth.form_size_hint(&target),
+        |n, (name, value)| n + form_param_len(name, value.secret()),
+    );
+    let mut form = Form::with_capacity(capacity);
     fill(&mut form)?;
     let mut headers = HeaderMap::with_capacity(4);
     headers.insert(
@@ -88,17 +100,18 @@ pub(crate) fn form_request(
             form: &mut form,
             headers: &mut headers,
         },
-        &AuthTarget { endpoint, issuer },
+        &target,
         ctx,
     )?;
     for (name, value) in extras {
         form.append(name, value.secret())?;
     }
-    let mut req = Request::new(form.into_bytes());
-    *req.method_mut() = Method::POST;
-    *req.uri_mut() = endpoint.uri().clone();
-    *req.headers_mut() = headers;
-    Ok(req)
+    Ok(SecretRequest::new(
+        Method::POST,
+        endpoint.uri().clone(),
+        headers,
+        form.into_bytes(),
+    ))
 }
 
 macro_rules! common_builder_methods {
@@ -171,7 +184,7 @@ impl ClientCredentials {
         endpoint: &TokenEndpoint,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         for r in &self.resources {
             check_resource(r)?;
         }
@@ -239,7 +252,7 @@ impl RefreshGrant {
         endpoint: &TokenEndpoint,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         form_request(
             endpoint.url(),
             endpoint.issuer(),
@@ -301,7 +314,7 @@ impl AuthorizationCodeGrant {
         endpoint: &TokenEndpoint,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         form_request(
             endpoint.url(),
             endpoint.issuer(),
@@ -363,7 +376,7 @@ impl JwtBearer {
         endpoint: &TokenEndpoint,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         form_request(
             endpoint.url(),
             endpoint.issuer(),
@@ -465,7 +478,7 @@ impl TokenExchange {
         endpoint: &TokenEndpoint,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         for r in &self.resources {
             check_resource(r)?;
         }

@@ -27,7 +27,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::header::CONTENT_TYPE;
-use http::{HeaderMap, Request, StatusCode};
+use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::auth::{ClientAuthentication, Context};
@@ -35,6 +35,7 @@ use crate::challenge::parse_retry_after;
 use crate::endpoint::{Endpoint, Issuer};
 use crate::grant::form_request;
 use crate::json::{self, Member};
+use crate::request::SecretRequest;
 use crate::response::{read_members, read_scope, ParseOptions, Profile, Quirk, Quirks};
 use crate::secret::{AccessToken, ClientId, RefreshToken, SecretString};
 use crate::{Error, Scope};
@@ -81,7 +82,7 @@ pub(crate) fn token_request(
     token: &SecretString,
     hint: Option<&TokenTypeHint>,
     extras: &[(String, SecretString)],
-) -> Result<Request<Vec<u8>>, Error> {
+) -> Result<SecretRequest, Error> {
     if token.secret().is_empty() {
         return Err(Error::InvalidParameter {
             name: "token".into(),
@@ -171,7 +172,7 @@ impl IntrospectionRequest {
         issuer: Option<&Issuer>,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         token_request(
             endpoint,
             issuer,

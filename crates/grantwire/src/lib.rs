@@ -1,7 +1,7 @@
 //! # grantwire: Sans-IO OAuth 2.0 client building blocks
 //!
-//! Values in, values out. Builders turn values into an `http::Request<Vec<u8>>`; parsers turn a
-//! status, headers and body bytes into typed results. **This crate never opens a socket, never
+//! Values in, values out. Builders turn values into a [`SecretRequest`] (method, URI, headers
+//! and a form body); parsers turn a status, headers and body bytes into typed results. **This crate never opens a socket, never
 //! reads a clock and never draws randomness of its own**: the current time is an argument and
 //! entropy is an [`Entropy`] the caller passes in, so the same inputs give the same bytes.
 //!
@@ -16,6 +16,11 @@
 //! let mut entropy = |buf: &mut [u8]| buf.fill(0); // use a CSPRNG in production
 //! let request = grant.to_request(&endpoint, &auth, &mut Context::new(now, &mut entropy))?;
 //! assert_eq!(request.method(), "POST");
+//! // Its Debug never shows the body (credentials); the body is wiped when dropped.
+//! assert!(!format!("{request:?}").contains("grant_type"));
+//! // A transport reads `method()`, `uri()`, `headers()` and `body()`, or takes it apart with
+//! // `into_parts()` (the body stays wiped on drop); `into_http()` gives a plain
+//! // `http::Request<Vec<u8>>` whose body nothing wipes.
 //! // ... any transport sends `request` and returns status, headers and body ...
 //! let body = br#"{"access_token":"mF_9.B5f-4.1JqM","token_type":"Bearer","expires_in":3600}"#;
 //! let token = TokenResponse::parse(http::StatusCode::OK, &http::HeaderMap::new(), body, now)?;
@@ -40,7 +45,8 @@
 //! - The token lifecycle state machine ([`lifecycle`]): single flight, proactive refresh,
 //!   backoff with jitter honouring `Retry-After`, refresh-token rotation, events.
 //! - Secret newtypes that redact `Debug`, have no `Display`, compare in constant time and
-//!   zeroize on drop.
+//!   zeroize on drop; built requests ([`SecretRequest`]) that redact their body in `Debug`,
+//!   allocate it once and wipe it on drop.
 //!
 //! ## Out of scope
 //! - Sending requests (see the adapter crates), TLS and certificates, reading the clock,
@@ -65,6 +71,7 @@ pub mod lifecycle;
 pub mod metadata;
 pub mod pkce;
 pub mod providers;
+pub mod request;
 pub mod response;
 pub mod revocation;
 pub mod scope;
@@ -84,6 +91,7 @@ pub use grant::{
 };
 pub use json::{redacted_snippet, SNIPPET_LEN};
 pub use pkce::{AuthorizationRequest, PkceVerifier, State};
+pub use request::{SecretBody, SecretRequest};
 pub use response::{
     parse_error_response, Expiry, ParseOptions, Profile, Quirk, Quirks, TokenResponse, TokenType,
 };

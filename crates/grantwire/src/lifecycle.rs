@@ -3,7 +3,7 @@
 //!
 //! The machine never reads a clock, never sleeps and never sends anything: time is an argument
 //! of every input, randomness comes in through the [`Context`] given to
-//! [`TokenLifecycle::request`], and requests go out as `http::Request<Vec<u8>>` values that any
+//! [`TokenLifecycle::request`], and requests go out as [`SecretRequest`] values that any
 //! transport sends.
 //!
 //! Methods come in four kinds:
@@ -65,12 +65,13 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, Request, StatusCode};
+use http::{HeaderMap, StatusCode};
 
 use crate::auth::{ClientAuthentication, Context};
 use crate::endpoint::TokenEndpoint;
 use crate::error::ErrorCode;
 use crate::grant::{ClientCredentials, JwtBearer, RefreshGrant, TokenExchange};
+use crate::request::SecretRequest;
 use crate::response::{ParseOptions, TokenResponse, TokenType};
 use crate::secret::{AccessToken, ClientId, RefreshToken};
 use crate::{Error, Scope};
@@ -80,7 +81,7 @@ use crate::{Error, Scope};
 ///
 /// Implemented by [`ClientCredentials`], [`TokenExchange`] and [`JwtBearer`] (whose assertion is
 /// fixed: for assertions minted per request, implement this trait with the signer), and by any
-/// `Fn(&TokenEndpoint, &dyn ClientAuthentication, &mut Context) -> Result<Request<Vec<u8>>, Error>`.
+/// `Fn(&TokenEndpoint, &dyn ClientAuthentication, &mut Context) -> Result<SecretRequest, Error>`.
 pub trait GrantSource: Send + Sync {
     /// Builds a token request for this grant.
     fn to_request(
@@ -88,7 +89,7 @@ pub trait GrantSource: Send + Sync {
         endpoint: &TokenEndpoint,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error>;
+    ) -> Result<SecretRequest, Error>;
 }
 
 impl GrantSource for ClientCredentials {
@@ -97,7 +98,7 @@ impl GrantSource for ClientCredentials {
         endpoint: &TokenEndpoint,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         ClientCredentials::to_request(self, endpoint, auth, ctx)
     }
 }
@@ -108,7 +109,7 @@ impl GrantSource for TokenExchange {
         endpoint: &TokenEndpoint,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         TokenExchange::to_request(self, endpoint, auth, ctx)
     }
 }
@@ -119,7 +120,7 @@ impl GrantSource for JwtBearer {
         endpoint: &TokenEndpoint,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         JwtBearer::to_request(self, endpoint, auth, ctx)
     }
 }
@@ -130,7 +131,7 @@ where
             &TokenEndpoint,
             &dyn ClientAuthentication,
             &mut Context<'_>,
-        ) -> Result<Request<Vec<u8>>, Error>
+        ) -> Result<SecretRequest, Error>
         + Send
         + Sync,
 {
@@ -139,7 +140,7 @@ where
         endpoint: &TokenEndpoint,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         self(endpoint, auth, ctx)
     }
 }
@@ -726,7 +727,7 @@ impl TokenLifecycle {
         &mut self,
         id: RequestId,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         let flight = match &mut self.flight {
             Some(f) if f.id == id && !f.built => f,
             _ => {

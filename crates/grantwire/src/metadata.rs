@@ -30,13 +30,14 @@ use std::fmt;
 use std::time::SystemTime;
 
 use http::header::{HeaderValue, ACCEPT};
-use http::{HeaderMap, Method, Request, StatusCode};
+use http::{HeaderMap, Method, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::auth::AuthMethod;
 use crate::endpoint::{Endpoint, Issuer, TokenEndpoint};
 use crate::introspection::{opt_str, success_checks, unexpected_status};
 use crate::json::{self, Member};
+use crate::request::SecretRequest;
 use crate::response::{read_members, ParseOptions, Profile, Quirk, Quirks};
 use crate::Error;
 
@@ -99,13 +100,18 @@ impl Discovery {
     }
 
     /// A GET request for the metadata document of `issuer` (RFC 8414 §3.1).
-    pub fn to_request(self, issuer: &Issuer) -> Result<Request<Vec<u8>>, Error> {
-        let mut req = Request::new(Vec::new());
-        *req.method_mut() = Method::GET;
-        *req.uri_mut() = self.url(issuer)?.uri().clone();
-        req.headers_mut()
-            .insert(ACCEPT, HeaderValue::from_static("application/json"));
-        Ok(req)
+    ///
+    /// It carries no secret, but it is the same [`SecretRequest`] every other builder returns
+    /// (with an empty body, which costs no allocation), so a transport sends one type.
+    pub fn to_request(self, issuer: &Issuer) -> Result<SecretRequest, Error> {
+        let mut headers = HeaderMap::with_capacity(1);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        Ok(SecretRequest::new(
+            Method::GET,
+            self.url(issuer)?.uri().clone(),
+            headers,
+            Vec::new(),
+        ))
     }
 }
 

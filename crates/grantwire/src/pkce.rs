@@ -105,15 +105,35 @@ impl fmt::Debug for State {
 /// assert!(url.starts_with("https://as.example/authorize?response_type=code&client_id=app&redirect_uri=https%3A%2F%2Fapp.example%2Fcb"));
 /// assert!(url.contains("&code_challenge_method=S256"));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AuthorizationRequest {
     endpoint: Endpoint,
     client_id: ClientId,
     redirect_uri: Option<String>,
     scope: Option<Scope>,
+    /// Redacted in `Debug`, like [`State`] itself.
     state: Option<String>,
     challenge: Option<String>,
     extras: Vec<(String, String)>,
+}
+
+impl fmt::Debug for AuthorizationRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `state` binds the redirect to the session (RFC 6749 §10.12): print only whether it is
+        // set, as `State`'s own `Debug` does. Extras may carry a `nonce`: names only.
+        f.debug_struct("AuthorizationRequest")
+            .field("endpoint", &self.endpoint)
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
+            .field("state", &self.state.as_ref().map(|_| "[redacted]"))
+            .field("code_challenge", &self.challenge)
+            .field(
+                "extras",
+                &self.extras.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 impl AuthorizationRequest {
@@ -244,5 +264,21 @@ mod tests {
         assert!(matches!(err, Err(Error::DuplicateParameter { .. })));
         let s = State::generate(&mut |b: &mut [u8]| b.fill(9));
         assert!(s.matches(s.as_str()) && !s.matches("other"));
+    }
+
+    #[test]
+    fn authorization_request_debug_hides_state_and_extra_values() {
+        let state = State::generate(&mut |b: &mut [u8]| b.fill(0x5a));
+        let req = AuthorizationRequest::new(
+            Endpoint::parse("https://as.example/authorize").unwrap(),
+            "app".into(),
+        )
+        .state(&state)
+        .extra("nonce", "nonce-value-n0nce");
+        let shown = format!("{req:?}");
+        assert!(!shown.contains(state.as_str()), "{shown}");
+        assert!(!shown.contains("nonce-value-n0nce"), "{shown}");
+        assert!(shown.contains("state: Some(\"[redacted]\")"), "{shown}");
+        assert!(shown.contains("\"nonce\""), "{shown}");
     }
 }

@@ -20,12 +20,13 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, Request, StatusCode};
+use http::{HeaderMap, StatusCode};
 
 use crate::auth::{ClientAuthentication, Context};
 use crate::endpoint::{Endpoint, Issuer};
 use crate::error::{ErrorCode, ErrorResponse};
 use crate::introspection::{push_extra, retry_after, token_request, TokenTypeHint};
+use crate::request::SecretRequest;
 use crate::response::{parse_error_response, ParseOptions, Profile};
 use crate::secret::{AccessToken, RefreshToken, SecretString};
 use crate::Error;
@@ -95,7 +96,7 @@ impl RevocationRequest {
         issuer: Option<&Issuer>,
         auth: &dyn ClientAuthentication,
         ctx: &mut Context<'_>,
-    ) -> Result<Request<Vec<u8>>, Error> {
+    ) -> Result<SecretRequest, Error> {
         token_request(
             endpoint,
             issuer,

@@ -5,10 +5,12 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::{
-    AccessToken, AuthorizationCodeGrant, ClientCredentials, ClientId, ClientSecret,
-    ClientSecretBasic, ClientSecretPost, Context, Error, JwtBearer, ParseOptions, PkceVerifier,
-    Profile, RefreshGrant, RefreshToken, SecretString, State, TokenEndpoint, TokenExchange,
-    TokenResponse,
+    AccessToken, AuthorizationCodeGrant, ClientAuthentication, ClientCredentials, ClientId,
+    ClientSecret, ClientSecretBasic, ClientSecretPost, Context, Discovery, Endpoint, Error,
+    IntrospectionRequest, Issuer, JwtBearer, NoneAuth, ParseOptions, PkceVerifier, Profile,
+    RefreshGrant, RefreshToken, RevocationRequest, SecretRequest, SecretString,
+    SelfSignedTlsClientAuth, State, TlsClientAuth, TokenEndpoint, TokenExchange, TokenResponse,
+    Unauthenticated,
 };
 
 const SECRET: &str = "CANARYsecret7f3a9c1e5b";
@@ -189,6 +191,157 @@ fn secrets_never_reach_formatted_output() {
     add("duplicate error Display", format!("{e}"));
 
     assert!(outputs.len() > 30);
+    for (what, text) in &outputs {
+        assert_clean(what, text);
+    }
+}
+
+/// Every built-in client-authentication method, each holding the secret where it has one.
+fn auth_methods() -> Vec<(&'static str, Box<dyn ClientAuthentication>)> {
+    vec![
+        ("none", Box::new(NoneAuth::new(ClientId::new("c")))),
+        (
+            "client_secret_basic",
+            Box::new(ClientSecretBasic::new(
+                ClientId::new("c"),
+                ClientSecret::new(SECRET),
+            )),
+        ),
+        (
+            "client_secret_basic raw",
+            Box::new(
+                ClientSecretBasic::without_form_encoding(
+                    ClientId::new("c"),
+                    ClientSecret::new(SECRET),
+                )
+                .unwrap(),
+            ),
+        ),
+        (
+            "client_secret_post",
+            Box::new(ClientSecretPost::new(
+                ClientId::new("c"),
+                ClientSecret::new(SECRET),
+            )),
+        ),
+        (
+            "tls_client_auth",
+            Box::new(TlsClientAuth::new(ClientId::new("c"))),
+        ),
+        (
+            "self_signed_tls_client_auth",
+            Box::new(SelfSignedTlsClientAuth::new(ClientId::new("c"))),
+        ),
+        ("unauthenticated", Box::new(Unauthenticated)),
+    ]
+}
+
+/// A built request's `Debug`, in every form a caller can print it, must not show a credential.
+fn request_outputs(what: &str, req: SecretRequest, out: &mut Vec<(String, String)>) {
+    // The body does carry the secret: the check below is not vacuous.
+    let body = String::from_utf8_lossy(req.body()).into_owned();
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert!(
+        body.contains("CANARY") || auth.is_some(),
+        "{what}: no credential to leak"
+    );
+    out.push((format!("{what} Debug"), format!("{req:?}")));
+    out.push((format!("{what} Debug alt"), format!("{req:#?}")));
+    out.push((format!("{what} as_http"), format!("{:?}", req.as_http())));
+    let (parts, body) = req.into_parts();
+    out.push((format!("{what} parts"), format!("{parts:?}")));
+    out.push((format!("{what} body"), format!("{body:?}")));
+    // `http::Request<Vec<u8>>` prints its body as a list of byte values: look for that too.
+    let as_byte_list = format!("{:?}", "CANARY".as_bytes());
+    let as_byte_list = as_byte_list.trim_matches(|c| c == '[' || c == ']');
+    for (w, text) in out.iter().rev().take(5) {
+        assert!(
+            !text.contains(as_byte_list),
+            "{w} leaked the body bytes: {text}"
+        );
+    }
+    if let Some(a) = auth {
+        // The Basic header is base64: look for it as sent, not only for the raw canary.
+        for (w, text) in out.iter().rev().take(5) {
+            assert!(
+                !text.contains(&a[6..]),
+                "{w} leaked the Basic credential: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn built_requests_never_show_credentials_in_debug() {
+    let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
+    let other = Endpoint::parse("https://as.example/other").unwrap();
+    let mut outputs = Vec::new();
+    for (method, auth) in auth_methods() {
+        let auth = auth.as_ref();
+        let mut rng = |b: &mut [u8]| b.fill(1);
+        let mut ctx = Context::new(UNIX_EPOCH, &mut rng);
+        let grants: Vec<(&str, SecretRequest)> = vec![
+            (
+                "client_credentials",
+                ClientCredentials::new()
+                    .extra("x_secret", SECRET)
+                    .to_request(&ep, auth, &mut ctx)
+                    .unwrap(),
+            ),
+            (
+                "refresh",
+                RefreshGrant::new(RefreshToken::new(TOKEN))
+                    .to_request(&ep, auth, &mut ctx)
+                    .unwrap(),
+            ),
+            (
+                "authorization_code + PKCE",
+                AuthorizationCodeGrant::new(SecretString::new(TOKEN))
+                    .redirect_uri("https://app.example/cb")
+                    .pkce_verifier(PkceVerifier::new(format!("{SECRET}{SECRET}")).unwrap())
+                    .to_request(&ep, auth, &mut ctx)
+                    .unwrap(),
+            ),
+            (
+                "jwt_bearer",
+                JwtBearer::new(SecretString::new(format!("eyJ.{TOKEN}.sig")))
+                    .to_request(&ep, auth, &mut ctx)
+                    .unwrap(),
+            ),
+            (
+                "token_exchange",
+                TokenExchange::new(SecretString::new(TOKEN), "t")
+                    .actor_token(SecretString::new(SECRET), "t")
+                    .to_request(&ep, auth, &mut ctx)
+                    .unwrap(),
+            ),
+            (
+                "introspection",
+                IntrospectionRequest::new(SecretString::new(TOKEN))
+                    .to_request(&other, None, auth, &mut ctx)
+                    .unwrap(),
+            ),
+            (
+                "revocation",
+                RevocationRequest::new(SecretString::new(TOKEN))
+                    .to_request(&other, None, auth, &mut ctx)
+                    .unwrap(),
+            ),
+        ];
+        for (grant, req) in grants {
+            request_outputs(&format!("{grant} with {method}"), req, &mut outputs);
+        }
+    }
+    // Metadata discovery has no secret, but prints the same way.
+    let issuer = Issuer::parse("https://as.example").unwrap();
+    let req = Discovery::OAuthAuthorizationServer
+        .to_request(&issuer)
+        .unwrap();
+    outputs.push(("discovery".into(), format!("{req:?}")));
+    assert!(outputs.len() >= 7 * 7 * 5);
     for (what, text) in &outputs {
         assert_clean(what, text);
     }

@@ -67,7 +67,7 @@ fn send(lc: &mut TokenLifecycle, now: SystemTime, jitter_byte: u8) -> (RequestId
     };
     let mut rng = |b: &mut [u8]| b.fill(jitter_byte);
     let req = lc.request(id, &mut Context::new(now, &mut rng)).unwrap();
-    (id, String::from_utf8(req.body().clone()).unwrap())
+    (id, String::from_utf8(req.body().to_vec()).unwrap())
 }
 
 fn ok(lc: &mut TokenLifecycle, id: RequestId, body: &[u8], now: SystemTime) {

@@ -94,7 +94,7 @@ fn request_with(
         .to_request(endpoint, &*auth, &mut Context::new(now(), &mut rng))
         .unwrap();
     (
-        String::from_utf8(req.body().clone()).unwrap(),
+        String::from_utf8(req.body().to_vec()).unwrap(),
         req.headers().contains_key(header::AUTHORIZATION),
     )
 }

@@ -253,7 +253,7 @@ fn expires_in_edge_cases_are_typed() {
     assert_eq!(t.expires_at(), None);
 }
 
-fn pairs_of(req: &grantwire::http::Request<Vec<u8>>) -> Vec<(String, String)> {
+fn pairs_of(req: &grantwire::SecretRequest) -> Vec<(String, String)> {
     parse_form(req.body()).unwrap()
 }
 

@@ -113,7 +113,7 @@ pub fn build<T>(now: u64, rng: &mut Rng, build: impl FnOnce(&mut Context<'_>) ->
 
 pub fn send(
     server: &mut AuthServer,
-    req: &Request<Vec<u8>>,
+    req: &impl grantwire_testkit::IncomingRequest,
     now: u64,
     rng: &mut Rng,
 ) -> Response<Vec<u8>> {
