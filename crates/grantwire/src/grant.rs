@@ -8,7 +8,7 @@ use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use http::{HeaderMap, Method, Request};
 
 use crate::auth::{AuthParts, AuthTarget, ClientAuthentication, Context};
-use crate::endpoint::{Endpoint, Issuer, TokenEndpoint};
+use crate::endpoint::TokenEndpoint;
 use crate::form::Form;
 use crate::pkce::PkceVerifier;
 use crate::secret::{RefreshToken, SecretString};
@@ -62,8 +62,7 @@ fn check_resource(resource: &str) -> Result<(), Error> {
 /// authentication, then the caller's extras (which may not repeat any name already present or
 /// reserved for this grant).
 pub(crate) fn form_request(
-    endpoint: &Endpoint,
-    issuer: Option<&Issuer>,
+    target: AuthTarget<'_>,
     auth: &dyn ClientAuthentication,
     ctx: &mut Context<'_>,
     reserved: &[&str],
@@ -88,7 +87,7 @@ pub(crate) fn form_request(
             form: &mut form,
             headers: &mut headers,
         },
-        &AuthTarget { endpoint, issuer },
+        &target,
         ctx,
     )?;
     for (name, value) in extras {
@@ -96,7 +95,7 @@ pub(crate) fn form_request(
     }
     let mut req = Request::new(form.into_bytes());
     *req.method_mut() = Method::POST;
-    *req.uri_mut() = endpoint.uri().clone();
+    *req.uri_mut() = target.endpoint.uri().clone();
     *req.headers_mut() = headers;
     Ok(req)
 }
@@ -176,8 +175,7 @@ impl ClientCredentials {
             check_resource(r)?;
         }
         form_request(
-            endpoint.url(),
-            endpoint.issuer(),
+            endpoint.auth_target(),
             auth,
             ctx,
             &["grant_type", "scope", "audience", "resource"],
@@ -241,8 +239,7 @@ impl RefreshGrant {
         ctx: &mut Context<'_>,
     ) -> Result<Request<Vec<u8>>, Error> {
         form_request(
-            endpoint.url(),
-            endpoint.issuer(),
+            endpoint.auth_target(),
             auth,
             ctx,
             &["grant_type", "refresh_token", "scope"],
@@ -303,8 +300,7 @@ impl AuthorizationCodeGrant {
         ctx: &mut Context<'_>,
     ) -> Result<Request<Vec<u8>>, Error> {
         form_request(
-            endpoint.url(),
-            endpoint.issuer(),
+            endpoint.auth_target(),
             auth,
             ctx,
             &["grant_type", "code", "redirect_uri", "code_verifier"],
@@ -365,8 +361,7 @@ impl JwtBearer {
         ctx: &mut Context<'_>,
     ) -> Result<Request<Vec<u8>>, Error> {
         form_request(
-            endpoint.url(),
-            endpoint.issuer(),
+            endpoint.auth_target(),
             auth,
             ctx,
             &["grant_type", "assertion", "scope"],
@@ -470,8 +465,7 @@ impl TokenExchange {
             check_resource(r)?;
         }
         form_request(
-            endpoint.url(),
-            endpoint.issuer(),
+            endpoint.auth_target(),
             auth,
             ctx,
             &[

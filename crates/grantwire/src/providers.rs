@@ -40,16 +40,9 @@ pub enum PresetGrant {
     JwtBearer,
 }
 
-/// The `aud` a client assertion (or JWT bearer assertion) must carry for this provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AssertionAudience {
-    /// The authorization server's issuer identifier (draft-ietf-oauth-rfc7523bis, the default).
-    Issuer,
-    /// The token endpoint URL (the legacy rule of RFC 7523 §3, which Okta, Entra ID and Google
-    /// still demand).
-    TokenEndpoint,
-}
+/// The `aud` a client assertion (or JWT bearer assertion) must carry for a provider; defined
+/// with client authentication and re-exported here for the presets.
+pub use crate::auth::AssertionAudience;
 
 /// How a provider sends `expires_in` (RFC 6749 §5.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
