@@ -325,3 +325,27 @@ fn audience_rules_at_introspection_and_revocation() {
         );
     }
 }
+
+/// The provider presets plug into the assertion: Okta and Entra ID name the token endpoint at
+/// every endpoint, the others the issuer.
+#[test]
+fn presets_pick_their_audience_rule() {
+    use grantwire::providers;
+    for p in providers::ALL {
+        let rule: Audience = p.assertion_audience.into();
+        let expected = match p.name {
+            n if n.starts_with("Okta")
+                || n.starts_with("Microsoft Entra")
+                || n.starts_with("Google") =>
+            {
+                Audience::TokenEndpoint
+            }
+            _ => Audience::Issuer,
+        };
+        assert_eq!(rule, expected, "{}", p.name);
+    }
+    assert_eq!(
+        Audience::from(AssertionAudience::CalledEndpoint),
+        Audience::CalledEndpoint
+    );
+}

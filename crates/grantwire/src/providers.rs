@@ -78,7 +78,9 @@ pub struct Preset {
     pub grant: PresetGrant,
     /// The client-authentication method to use (IANA name in [`AuthMethod::as_str`]).
     pub auth_method: AuthMethod,
-    /// The audience of client assertions, when a JWT method or the JWT bearer grant is used.
+    /// The audience of client assertions, when a JWT method or the JWT bearer grant is used; it
+    /// applies at every endpoint, introspection and revocation included
+    /// (`grantwire_jose::Audience` converts from it).
     pub assertion_audience: AssertionAudience,
     /// Whether the `audience` parameter is required (Auth0 APIs).
     pub requires_audience: bool,
