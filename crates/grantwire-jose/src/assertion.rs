@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use grantwire::{
-    AuthMethod, AuthParts, AuthTarget, ClientAuthentication, ClientId, ClientSecret, Context,
-    Entropy, SecretString,
+    AssertionAudience, AuthMethod, AuthParts, AuthTarget, ClientAuthentication, ClientId,
+    ClientSecret, Context, Entropy, SecretString,
 };
 
 use crate::alg::Algorithm;
@@ -37,19 +37,48 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(300);
 const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti"];
 
 /// Which value goes into `aud`. Always one JSON string, never an array.
+///
+/// Real servers want three different things (RFC 7523 §3 left it open), so each has a name:
+///
+/// | rule | token endpoint | introspection, revocation | servers |
+/// |---|---|---|---|
+/// | [`Issuer`](Audience::Issuer) (default) | issuer | issuer | draft-ietf-oauth-rfc7523bis, oidc-provider, Authlib |
+/// | [`TokenEndpoint`](Audience::TokenEndpoint) | token endpoint URL | token endpoint URL | Okta, Entra ID, Google, Authlib |
+/// | [`CalledEndpoint`](Audience::CalledEndpoint) | token endpoint URL | that endpoint's URL | Glewlwyd (nothing else) |
+///
+/// When the request was not given the value a rule needs (no issuer configured, or no token
+/// endpoint at introspection), authentication fails with
+/// [`grantwire::Error::AudienceUnavailable`] instead of falling back to another rule.
+/// [`grantwire::AssertionAudience`] (the provider presets' field) converts into this type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Audience {
-    /// The authorization server's issuer identifier, from [`AuthTarget::issuer`] (the
-    /// default). draft-ietf-oauth-rfc7523bis: the audience MUST be the issuer and the token
-    /// endpoint MUST NOT be used, closing the 2025 audience-injection attack. If the issuer is
-    /// not configured, authentication fails instead of falling back.
+    /// The authorization server's issuer identifier, from [`AuthTarget::issuer`], at every
+    /// endpoint (the default). draft-ietf-oauth-rfc7523bis: the audience MUST be the issuer and
+    /// the token endpoint MUST NOT be used, closing the 2025 audience-injection attack.
     Issuer,
-    /// The URL of the endpoint the request goes to (the token endpoint). Legacy: Okta and
-    /// Entra ID still require it. Use only for such servers.
-    LegacyTokenEndpoint,
+    /// The token endpoint URL, from [`AuthTarget::token_endpoint`], at every endpoint:
+    /// introspection and revocation requests name the token endpoint too. Okta, Entra ID and
+    /// Authlib require it. Replaces `LegacyTokenEndpoint`, which despite its name sent the URL
+    /// of whichever endpoint was called.
+    TokenEndpoint,
+    /// The URL of the endpoint the request is sent to ([`AuthTarget::endpoint`]): the token
+    /// endpoint for token requests, the introspection endpoint for introspection, and so on.
+    /// Glewlwyd accepts nothing else.
+    CalledEndpoint,
     /// A fixed value.
     Fixed(String),
+}
+
+impl From<AssertionAudience> for Audience {
+    fn from(rule: AssertionAudience) -> Self {
+        match rule {
+            AssertionAudience::TokenEndpoint => Self::TokenEndpoint,
+            AssertionAudience::CalledEndpoint => Self::CalledEndpoint,
+            // The default, also for rules added to the core later.
+            _ => Self::Issuer,
+        }
+    }
 }
 
 /// Mints client assertions and authenticates requests with them. Built once; each request
@@ -295,14 +324,16 @@ impl ClientAssertion {
         }
     }
 
-    /// The `aud` value for a request to `target`.
-    pub fn audience_for<'a>(&'a self, target: &AuthTarget<'a>) -> Result<&'a str, Error> {
+    /// The `aud` value for a request to `target`, or
+    /// [`grantwire::Error::AudienceUnavailable`] when `target` lacks what the rule needs.
+    pub fn audience_for<'a>(
+        &'a self,
+        target: &AuthTarget<'a>,
+    ) -> Result<&'a str, grantwire::Error> {
         match &self.audience {
-            Audience::Issuer => target.issuer.map(|i| i.as_str()).ok_or(Error::InvalidOption {
-                name: "audience",
-                reason: "the authorization server's issuer is not configured: set it (TokenEndpoint::with_issuer), or choose Audience::LegacyTokenEndpoint for servers such as Okta and Entra ID that require the token endpoint URL",
-            }),
-            Audience::LegacyTokenEndpoint => Ok(target.endpoint.as_str()),
+            Audience::Issuer => target.audience(AssertionAudience::Issuer),
+            Audience::TokenEndpoint => target.audience(AssertionAudience::TokenEndpoint),
+            Audience::CalledEndpoint => target.audience(AssertionAudience::CalledEndpoint),
             Audience::Fixed(s) => Ok(s),
         }
     }
@@ -426,10 +457,9 @@ impl ClientAssertion {
     fn authenticate_inner(
         &self,
         parts: &mut AuthParts<'_>,
-        target: &AuthTarget<'_>,
+        audience: &str,
         ctx: &mut Context<'_>,
     ) -> Result<(), Error> {
-        let audience = self.audience_for(target)?;
         let now = ctx.now();
         let mut entropy = |b: &mut [u8]| ctx.fill_random(b);
         let jwt = self.mint(audience, now, &mut entropy)?;
@@ -467,7 +497,9 @@ impl ClientAuthentication for ClientAssertion {
         target: &AuthTarget<'_>,
         ctx: &mut Context<'_>,
     ) -> Result<(), grantwire::Error> {
-        self.authenticate_inner(parts, target, ctx)
+        // A missing audience is the core's typed configuration error, passed on unchanged.
+        let audience = self.audience_for(target)?;
+        self.authenticate_inner(parts, audience, ctx)
             .map_err(|e| e.into_core(self.method()))
     }
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use common::*;
 use grantwire::{
-    AuthMethod, ClientAuthentication, ClientCredentials, ClientId, ClientSecret, Context, Issuer,
-    TokenEndpoint,
+    AssertionAudience, AuthMethod, ClientAuthentication, ClientCredentials, ClientId, ClientSecret,
+    Context, Issuer, TokenEndpoint,
 };
 use grantwire_jose::{
     Algorithm, Audience, ClientAssertion, ClientSecretJwt, Error, PrivateKeyJwt, SigningKey,
@@ -114,21 +114,24 @@ fn fresh_jti_per_request() {
 }
 
 #[test]
-fn no_issuer_no_assertion_unless_legacy_audience() {
+fn no_issuer_no_assertion_unless_another_audience_rule() {
     let key = signing_key(Algorithm::RS256);
     let auth = PrivateKeyJwt::new(ClientId::new("client-1"), key).unwrap();
     let err = form_of(&auth, false).unwrap_err();
-    match err {
-        grantwire::Error::ClientAuthentication { method, message } => {
-            assert_eq!(method, AuthMethod::PrivateKeyJwt);
-            assert!(message.contains("LegacyTokenEndpoint"), "{message}");
+    assert_eq!(
+        err,
+        grantwire::Error::AudienceUnavailable {
+            audience: AssertionAudience::Issuer
         }
-        other => panic!("{other:?}"),
+    );
+    let message = err.to_string();
+    assert!(message.contains("issuer"), "{message}");
+    for rule in [Audience::TokenEndpoint, Audience::CalledEndpoint] {
+        let form = form_of(&auth.clone().audience(rule), false).unwrap();
+        let (_, claims) = split(param(&form, "client_assertion").unwrap());
+        assert_eq!(claims["aud"], "https://as.example/oauth2/token");
     }
-    let legacy = auth.audience(Audience::LegacyTokenEndpoint);
-    let form = form_of(&legacy, false).unwrap();
-    let (_, claims) = split(param(&form, "client_assertion").unwrap());
-    assert_eq!(claims["aud"], "https://as.example/oauth2/token");
+    let legacy = auth.audience(AssertionAudience::TokenEndpoint.into());
     let fixed = legacy.audience(Audience::Fixed("urn:as".into()));
     let (_, claims) = split(param(&form_of(&fixed, true).unwrap(), "client_assertion").unwrap());
     assert_eq!(claims["aud"], "urn:as");
@@ -264,4 +267,85 @@ fn every_algorithm_signs_assertions_that_verify_on_every_backend() {
             }
         }
     }
+}
+
+/// Issue 8, defect 8: `aud` under each rule at the introspection and revocation endpoints. The
+/// token-endpoint rule names the token endpoint there too (it used to name the endpoint
+/// called, which Authlib refuses), and fails with a typed error when it was not given.
+#[test]
+fn audience_rules_at_introspection_and_revocation() {
+    use grantwire::{Endpoint, IntrospectionRequest, RevocationRequest, SecretString};
+    let token = Endpoint::parse("https://as.example/oauth2/token").unwrap();
+    let issuer = Issuer::parse("https://as.example").unwrap();
+    let auth =
+        PrivateKeyJwt::new(ClientId::new("client-1"), signing_key(Algorithm::ES256)).unwrap();
+    let aud_of = |req: &grantwire::SecretRequest| {
+        let form = grantwire::form::parse(req.body()).unwrap();
+        let (_, claims) = split(param(&form, "client_assertion").unwrap());
+        claims["aud"].as_str().unwrap().to_owned()
+    };
+    for (path, kind) in [("introspect", 0), ("revoke", 1)] {
+        let called = Endpoint::parse(&format!("https://as.example/oauth2/{path}")).unwrap();
+        let build = |auth: &PrivateKeyJwt, with_token_endpoint: bool| {
+            let mut entropy = counter_entropy();
+            let mut ctx = Context::new(at(NOW), &mut entropy);
+            let t = SecretString::new("the-token");
+            if kind == 0 {
+                let mut r = IntrospectionRequest::new(t);
+                if with_token_endpoint {
+                    r = r.token_endpoint(token.clone());
+                }
+                r.to_request(&called, Some(&issuer), auth, &mut ctx)
+            } else {
+                let mut r = RevocationRequest::new(t);
+                if with_token_endpoint {
+                    r = r.token_endpoint(token.clone());
+                }
+                r.to_request(&called, Some(&issuer), auth, &mut ctx)
+            }
+        };
+        for with_te in [false, true] {
+            let issuer_rule = build(&auth, with_te).unwrap();
+            assert_eq!(aud_of(&issuer_rule), "https://as.example", "{path}");
+            let called_rule = build(&auth.clone().audience(Audience::CalledEndpoint), with_te);
+            assert_eq!(aud_of(&called_rule.unwrap()), called.as_str(), "{path}");
+        }
+        let te_rule = auth.clone().audience(Audience::TokenEndpoint);
+        assert_eq!(
+            aud_of(&build(&te_rule, true).unwrap()),
+            "https://as.example/oauth2/token",
+            "{path}"
+        );
+        assert_eq!(
+            build(&te_rule, false).unwrap_err(),
+            grantwire::Error::AudienceUnavailable {
+                audience: AssertionAudience::TokenEndpoint
+            },
+            "{path}"
+        );
+    }
+}
+
+/// The provider presets plug into the assertion: Okta and Entra ID name the token endpoint at
+/// every endpoint, the others the issuer.
+#[test]
+fn presets_pick_their_audience_rule() {
+    use grantwire::providers;
+    for p in providers::ALL {
+        let rule: Audience = p.assertion_audience.into();
+        let expected = match p.name {
+            n if n.starts_with("Okta")
+                || n.starts_with("Microsoft Entra")
+                || n.starts_with("Google") =>
+            {
+                Audience::TokenEndpoint
+            }
+            _ => Audience::Issuer,
+        };
+        assert_eq!(rule, expected, "{}", p.name);
+    }
+    assert_eq!(
+        Audience::from(AssertionAudience::CalledEndpoint),
+        Audience::CalledEndpoint
+    );
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use grantwire::AssertionAudience;
 use serde_json::Value;
 
 use crate::verify::AssertionTarget;
@@ -17,11 +18,29 @@ pub(crate) const MAX_ASSERTION_LEN: usize = 16 * 1024;
 ///
 /// The defaults: `aud` must be the issuer identifier, as a single JSON string; `exp` at most 5
 /// minutes ahead; 30 seconds of leeway for `exp`, `iat` and `nbf`.
+///
+/// The audience rule can be any of the three real servers apply ([`AssertionAudience`]): the
+/// issuer (draft-ietf-oauth-rfc7523bis), the token endpoint URL at every endpoint (Okta,
+/// Entra ID), or the URL of the endpoint called (Glewlwyd). A server that demands one refuses
+/// the values of the other two wherever they differ; [`AssertionPolicy::also_accept_audience`]
+/// models servers that accept several (Authlib: issuer or token endpoint; oidc-provider: all
+/// three).
+///
+/// ```
+/// use grantwire::AssertionAudience;
+/// use grantwire_testkit::AssertionPolicy;
+/// // Glewlwyd: only the URL of the endpoint being called.
+/// let glewlwyd = AssertionPolicy::new().audience(AssertionAudience::CalledEndpoint);
+/// // Authlib: the issuer or the token endpoint URL, at every endpoint.
+/// let authlib = AssertionPolicy::new().also_accept_audience(AssertionAudience::TokenEndpoint);
+/// assert_ne!(glewlwyd, authlib);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssertionPolicy {
     pub(crate) max_lifetime: Duration,
     pub(crate) leeway: Duration,
-    pub(crate) legacy_token_endpoint_audience: bool,
+    /// The audience rules accepted; never empty.
+    pub(crate) audiences: Vec<AssertionAudience>,
 }
 
 impl Default for AssertionPolicy {
@@ -29,7 +48,7 @@ impl Default for AssertionPolicy {
         Self {
             max_lifetime: Duration::from_secs(300),
             leeway: Duration::from_secs(30),
-            legacy_token_endpoint_audience: false,
+            audiences: vec![AssertionAudience::Issuer],
         }
     }
 }
@@ -52,10 +71,18 @@ impl AssertionPolicy {
         self
     }
 
-    /// Legacy switch: also accept the token endpoint URL as `aud` (what Okta and Entra ID
-    /// demand; draft-ietf-oauth-rfc7523bis forbids it because of audience injection).
-    pub fn legacy_accept_token_endpoint_audience(mut self, accept: bool) -> Self {
-        self.legacy_token_endpoint_audience = accept;
+    /// Demands `rule` for `aud` (default [`AssertionAudience::Issuer`]); every other value is
+    /// refused with `invalid_client`.
+    pub fn audience(mut self, rule: AssertionAudience) -> Self {
+        self.audiences = vec![rule];
+        self
+    }
+
+    /// Also accepts the value of `rule` for `aud`, beside the rules already accepted.
+    pub fn also_accept_audience(mut self, rule: AssertionAudience) -> Self {
+        if !self.audiences.contains(&rule) {
+            self.audiences.push(rule);
+        }
         self
     }
 }
@@ -143,9 +170,15 @@ impl AssertionVerifier {
             return Err(());
         }
         match claims.get("aud") {
+            // One JSON string (draft-ietf-oauth-rfc7523bis), equal to what an accepted rule
+            // gives for this endpoint.
             Some(Value::String(aud)) => {
-                let ok = aud == target.issuer
-                    || (self.policy.legacy_token_endpoint_audience && aud == target.token_endpoint);
+                let ok = self.policy.audiences.iter().any(|rule| match rule {
+                    AssertionAudience::Issuer => aud == target.issuer,
+                    AssertionAudience::TokenEndpoint => aud == target.token_endpoint,
+                    AssertionAudience::CalledEndpoint => aud == target.endpoint,
+                    _ => false,
+                });
                 if !ok {
                     return Err(());
                 }

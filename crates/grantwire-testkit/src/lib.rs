@@ -50,8 +50,9 @@
 //! `client_secret_basic` (with RFC 6749 Appendix B form-decoding of id and secret),
 //! `client_secret_post`, `none`, `client_secret_jwt` and `private_key_jwt` (verified with
 //! `grantwire-jose` under the one algorithm registered for the client; `iss` = `sub` =
-//! client_id; `aud` the issuer as a single string, or the token endpoint only behind
-//! [`AssertionPolicy::legacy_accept_token_endpoint_audience`]; `exp` required and at most
+//! client_id; `aud` a single string: the issuer by default, or whichever of the three rules real
+//! servers apply [`AssertionPolicy::audience`] demands (token endpoint URL everywhere, or the URL
+//! of the endpoint called); `exp` required and at most
 //! [`AssertionPolicy::max_lifetime`] ahead; `iat`/`nbf` within the leeway; `jti` required and
 //! remembered until expiry), and the RFC 8705 methods through a [`PresentedCertificate`]
 //! attached to the request as an `http` extension. A request using more than one mechanism is

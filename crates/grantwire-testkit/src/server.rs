@@ -569,11 +569,14 @@ impl AuthServer {
         request: &Request<B>,
         params: &Params,
         now: u64,
+        called: EndpointKind,
     ) -> Result<Option<ClientConfig>, Failure> {
         let token_endpoint = self.token_endpoint();
+        let endpoint = self.endpoint_url(called);
         let target = AssertionTarget {
             issuer: &self.config.issuer,
             token_endpoint: &token_endpoint,
+            endpoint: &endpoint,
             now,
         };
         verify::authenticate(
@@ -595,7 +598,7 @@ impl AuthServer {
         entropy: &mut dyn Entropy,
     ) -> Result<Response<Vec<u8>>, Failure> {
         let params = Params::from_request(request, self.config.max_body_bytes)?;
-        let client = self.authenticate(request, &params, now)?;
+        let client = self.authenticate(request, &params, now, EndpointKind::Token)?;
         let grant_name = params
             .get("grant_type")
             .ok_or_else(|| Failure::invalid_request("grant_type is missing"))?;
@@ -849,6 +852,7 @@ impl AuthServer {
         let target = AssertionTarget {
             issuer: &self.config.issuer,
             token_endpoint: &token_endpoint,
+            endpoint: &token_endpoint,
             now,
         };
         let (issuer_client, subject) = crate::keys::verify_grant_assertion(
@@ -960,7 +964,7 @@ impl AuthServer {
         now: u64,
     ) -> Result<Response<Vec<u8>>, Failure> {
         let params = Params::from_request(request, self.config.max_body_bytes)?;
-        let client = self.authenticate(request, &params, now)?;
+        let client = self.authenticate(request, &params, now, EndpointKind::Introspection)?;
         let client = match client {
             Some(c) if !matches!(c.auth, ClientAuthConfig::None) => c,
             _ => {
@@ -1047,7 +1051,7 @@ impl AuthServer {
     ) -> Result<Response<Vec<u8>>, Failure> {
         let params = Params::from_request(request, self.config.max_body_bytes)?;
         let client = self
-            .authenticate(request, &params, now)?
+            .authenticate(request, &params, now, EndpointKind::Revocation)?
             .ok_or_else(|| Failure::invalid_client("client authentication is required", false))?;
         let token = params
             .get("token")

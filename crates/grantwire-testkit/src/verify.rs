@@ -73,6 +73,8 @@ pub(crate) struct Authenticated {
 pub(crate) struct AssertionTarget<'a> {
     pub(crate) issuer: &'a str,
     pub(crate) token_endpoint: &'a str,
+    /// The URL of the endpoint the request was sent to.
+    pub(crate) endpoint: &'a str,
     pub(crate) now: u64,
 }
 

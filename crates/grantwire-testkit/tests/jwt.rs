@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use common::*;
 use grantwire::{
-    ClientAuthentication, ClientCredentials, ClientId, ClientSecret, Issuer, JwtBearer, Scope,
-    SecretString, TokenEndpoint, Unauthenticated,
+    AssertionAudience, ClientAuthentication, ClientCredentials, ClientId, ClientSecret, Issuer,
+    JwtBearer, Scope, SecretString, TokenEndpoint, Unauthenticated,
 };
 use grantwire_jose::{
     Algorithm, Audience, ClientSecretJwt, JwkSet, PrivateKey, PrivateKeyJwt, SigningKey, Verifier,
@@ -143,14 +143,18 @@ fn every_assertion_tamper_is_invalid_client() {
     let mut rng = Rng(22);
     let strict = AssertionPolicy::default();
     let pk = || PrivateKeyJwt::new(ClientId::new("pk"), key("client-a-es256")).unwrap();
-    // Wrong aud: the token endpoint URL, which only the legacy switch accepts.
-    let legacy = pk().audience(Audience::LegacyTokenEndpoint);
+    // Wrong aud: the token endpoint URL, which only a server that accepts that rule takes.
+    let legacy = pk().audience(Audience::TokenEndpoint);
     assert_error(
         &cc(&mut jwt_server(strict.clone()), &legacy, T0, T0, &mut rng),
         "invalid_client",
         400,
     );
-    let mut lenient = jwt_server(strict.clone().legacy_accept_token_endpoint_audience(true));
+    let mut lenient = jwt_server(
+        strict
+            .clone()
+            .also_accept_audience(AssertionAudience::TokenEndpoint),
+    );
     assert_eq!(
         cc(&mut lenient, &legacy, T0, T0, &mut rng).status(),
         StatusCode::OK

@@ -517,7 +517,7 @@ proptest! {
         let pkj = |k: &str| PrivateKeyJwt::new(cid(), key(k)).unwrap();
         let (auth, built): (Box<dyn ClientAuthentication>, u64) = match (tamper, pk) {
             // Wrong aud: the token endpoint (legacy, refused by the strict default).
-            (0, false) => (Box::new(hs(hs_secret(&secret), Algorithm::HS256).audience(Audience::LegacyTokenEndpoint)), T0),
+            (0, false) => (Box::new(hs(hs_secret(&secret), Algorithm::HS256).audience(Audience::TokenEndpoint)), T0),
             (0, true) => (Box::new(pkj("client-a-es256").audience(Audience::Fixed("https://other.example".into()))), T0),
             // Expired: built long before it is sent.
             (1, false) => (Box::new(hs(hs_secret(&secret), Algorithm::HS256)), T0 - 500),

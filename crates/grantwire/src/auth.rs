@@ -129,14 +129,112 @@ impl fmt::Display for AuthMethod {
     }
 }
 
-/// Where the request goes, for methods that sign an audience into an assertion.
+/// Which value a client assertion names as its `aud` (RFC 7523 §3). Real servers disagree, so
+/// each rule has a name and the caller picks one; never a guess, never an array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AssertionAudience {
+    /// The authorization server's issuer identifier, at every endpoint (the default).
+    /// draft-ietf-oauth-rfc7523bis: the audience MUST be the issuer, closing the 2025
+    /// audience-injection attack.
+    Issuer,
+    /// The token endpoint URL, at every endpoint, introspection and revocation included (the
+    /// rule of RFC 7523 §3 as Okta, Entra ID, Google and Authlib apply it).
+    TokenEndpoint,
+    /// The URL of the endpoint the request is sent to: the token endpoint for token requests,
+    /// the introspection endpoint for introspection, and so on. Some servers (Glewlwyd) accept
+    /// nothing else.
+    CalledEndpoint,
+}
+
+impl AssertionAudience {
+    /// What the rule names, for messages.
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Issuer => "the issuer identifier",
+            Self::TokenEndpoint => "the token endpoint URL",
+            Self::CalledEndpoint => "the URL of the endpoint called",
+        }
+    }
+
+    /// How to provide what the rule needs, for [`Error::AudienceUnavailable`].
+    pub(crate) fn remedy(self) -> &'static str {
+        match self {
+            Self::Issuer => "set it (TokenEndpoint::with_issuer, or the issuer argument of introspection and revocation requests), or choose the token-endpoint audience for servers that require it",
+            Self::TokenEndpoint => "pass the token endpoint URL (IntrospectionRequest::token_endpoint, RevocationRequest::token_endpoint)",
+            Self::CalledEndpoint => "every request knows its endpoint; this is a bug",
+        }
+    }
+}
+
+impl fmt::Display for AssertionAudience {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// Where the request goes, for methods that sign an audience into an assertion: the endpoint
+/// called, and what the caller told the builder about the authorization server.
+///
+/// ```
+/// use grantwire::{AssertionAudience, AuthTarget, Endpoint, Issuer};
+/// let introspect = Endpoint::parse("https://as.example/introspect")?;
+/// let token = Endpoint::parse("https://as.example/token")?;
+/// let issuer = Issuer::parse("https://as.example")?;
+/// let target = AuthTarget::new(&introspect).with_issuer(&issuer);
+/// assert_eq!(target.audience(AssertionAudience::Issuer)?, "https://as.example");
+/// assert_eq!(target.audience(AssertionAudience::CalledEndpoint)?, "https://as.example/introspect");
+/// assert!(target.audience(AssertionAudience::TokenEndpoint).is_err());
+/// let target = target.with_token_endpoint(&token);
+/// assert_eq!(target.audience(AssertionAudience::TokenEndpoint)?, "https://as.example/token");
+/// # Ok::<(), grantwire::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct AuthTarget<'a> {
     /// The endpoint the request is sent to (token, introspection or revocation endpoint).
     pub endpoint: &'a Endpoint,
     /// The authorization server's issuer identifier, when the caller configured it. The
     /// default audience of a client assertion (draft-ietf-oauth-rfc7523bis).
     pub issuer: Option<&'a Issuer>,
+    /// The authorization server's token endpoint URL, when known: always for token requests
+    /// (it is [`AuthTarget::endpoint`] then), for introspection and revocation when the caller
+    /// passed it.
+    pub token_endpoint: Option<&'a Endpoint>,
+}
+
+impl<'a> AuthTarget<'a> {
+    /// A request to `endpoint`, with no issuer and no token endpoint known.
+    pub fn new(endpoint: &'a Endpoint) -> Self {
+        Self {
+            endpoint,
+            issuer: None,
+            token_endpoint: None,
+        }
+    }
+
+    /// Sets the issuer identifier.
+    pub fn with_issuer(mut self, issuer: &'a Issuer) -> Self {
+        self.issuer = Some(issuer);
+        self
+    }
+
+    /// Sets the token endpoint URL.
+    pub fn with_token_endpoint(mut self, token_endpoint: &'a Endpoint) -> Self {
+        self.token_endpoint = Some(token_endpoint);
+        self
+    }
+
+    /// The `aud` value `rule` gives for this request, or [`Error::AudienceUnavailable`] when the
+    /// builder was not given what the rule needs (never a fallback to another rule).
+    pub fn audience(&self, rule: AssertionAudience) -> Result<&'a str, Error> {
+        let value = match rule {
+            AssertionAudience::Issuer => self.issuer.map(Issuer::as_str),
+            AssertionAudience::TokenEndpoint => self.token_endpoint.map(Endpoint::as_str),
+            AssertionAudience::CalledEndpoint => Some(self.endpoint.as_str()),
+        };
+        value.ok_or(Error::AudienceUnavailable { audience: rule })
+    }
 }
 
 /// The parts of a request a client-authentication method may add to.
@@ -457,10 +555,7 @@ mod tests {
                 form: &mut form,
                 headers: &mut headers,
             },
-            &AuthTarget {
-                endpoint: &ep,
-                issuer: None,
-            },
+            &AuthTarget::new(&ep),
             &mut ctx,
         )
         .unwrap();

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use http::Uri;
 
+use crate::auth::AuthTarget;
 use crate::Error;
 
 /// An absolute endpoint URL that is `https`, or `http` on a loopback host (`localhost`,
@@ -127,7 +128,10 @@ impl Issuer {
         Self::check(url, false)
     }
 
-    /// Parses an issuer identifier and accepts plain `http` to any host (test rigs only).
+    /// Parses an issuer identifier and accepts plain `http` to any host (test rigs only). The
+    /// opt-in covers this identifier alone: a metadata document's endpoints need
+    /// [`ParseOptions::danger_allow_http_endpoints`](crate::ParseOptions::danger_allow_http_endpoints)
+    /// as well.
     pub fn parse_danger_allow_http(url: &str) -> Result<Self, Error> {
         Self::check(url, true)
     }
@@ -194,6 +198,16 @@ impl TokenEndpoint {
     pub fn issuer(&self) -> Option<&Issuer> {
         self.issuer.as_ref()
     }
+
+    /// The [`AuthTarget`] of a request to this endpoint: the called endpoint and the token
+    /// endpoint are both this URL, with the issuer when known.
+    pub fn auth_target(&self) -> AuthTarget<'_> {
+        let target = AuthTarget::new(&self.url).with_token_endpoint(&self.url);
+        match &self.issuer {
+            Some(issuer) => target.with_issuer(issuer),
+            None => target,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -228,5 +242,58 @@ mod tests {
         assert!(Endpoint::parse("https://as.example/t#frag").is_err());
         assert!(Issuer::parse("https://as.example?x=1").is_err());
         assert!(Issuer::parse("https://as.example/tenant").is_ok());
+    }
+
+    /// Loopback means 127.0.0.0/8, ::1 and the name `localhost`, nothing that merely starts
+    /// with them (RFC 6761 §6.3 reserves `localhost`; RFC 1122 §3.2.1.3 the 127/8 block).
+    #[test]
+    fn loopback_host_is_exact() {
+        for host in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.0.0.0",
+            "127.255.255.254",
+            "127.1.2.3",
+            "[::1]",
+            "[0:0:0:0:0:0:0:1]",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+            let url = format!("http://{host}:8080/token");
+            assert!(Endpoint::parse(&url).is_ok(), "{url}");
+        }
+        for host in [
+            "127.0.0.1.attacker.example",
+            "localhost.attacker.example",
+            "attacker.example.localhost.",
+            "localhost.",
+            "127.0.0.1.",
+            "128.0.0.1",
+            "126.255.255.255",
+            "0.0.0.0",
+            "127.1",
+            "0x7f.0.0.1",
+            "2130706433",
+            "[::]",
+            "[::2]",
+            "[::ffff:127.0.0.1]",
+            "[fe80::1]",
+            "localhost%2eattacker.example",
+            "xlocalhost",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+            let url = format!("http://{host}/token");
+            // Either not a URL at all or refused as plain http: never accepted.
+            assert!(Endpoint::parse(&url).is_err(), "{url}");
+        }
+        // The host is what counts, not userinfo, port or path.
+        for url in [
+            "http://127.0.0.1@attacker.example/t",
+            "http://localhost:80@attacker.example/t",
+            "http://attacker.example/127.0.0.1",
+            "http://attacker.example/?localhost",
+        ] {
+            assert!(Endpoint::parse(url).is_err(), "{url}");
+        }
     }
 }

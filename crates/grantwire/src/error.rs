@@ -135,6 +135,14 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// A client assertion's audience rule needs a value the request builder was not given (the
+    /// issuer, or the token endpoint URL at introspection and revocation). A configuration
+    /// error: retrying cannot help.
+    #[error("the client assertion audience is {audience}, which this request was not given: {}", .audience.remedy())]
+    AudienceUnavailable {
+        /// The rule that was chosen.
+        audience: crate::auth::AssertionAudience,
+    },
     /// A client-authentication method failed (for example a signer in `grantwire-jose`).
     #[error("{method} client authentication failed: {message}")]
     ClientAuthentication {

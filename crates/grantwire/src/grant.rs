@@ -9,7 +9,7 @@ use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use http::{HeaderMap, Method};
 
 use crate::auth::{form_param_len, AuthParts, AuthTarget, ClientAuthentication, Context};
-use crate::endpoint::{Endpoint, Issuer, TokenEndpoint};
+use crate::endpoint::TokenEndpoint;
 use crate::form::Form;
 use crate::pkce::PkceVerifier;
 use crate::request::SecretRequest;
@@ -67,8 +67,7 @@ fn check_resource(resource: &str) -> Result<(), Error> {
 /// The body is allocated once: `fill` first runs against a [`Form::measuring`] form, and the
 /// client authentication's [`ClientAuthentication::form_size_hint`] and the extras are added.
 pub(crate) fn form_request(
-    endpoint: &Endpoint,
-    issuer: Option<&Issuer>,
+    target: AuthTarget<'_>,
     auth: &dyn ClientAuthentication,
     ctx: &mut Context<'_>,
     reserved: &[&str],
@@ -80,7 +79,6 @@ pub(crate) fn form_request(
             return Err(Error::DuplicateParameter { name: name.clone() });
         }
     }
-    let target = AuthTarget { endpoint, issuer };
     let mut measure = Form::measuring();
     fill(&mut measure)?;
     let capacity = extras.iter().fold(
@@ -108,7 +106,7 @@ pub(crate) fn form_request(
     }
     Ok(SecretRequest::new(
         Method::POST,
-        endpoint.uri().clone(),
+        target.endpoint.uri().clone(),
         headers,
         form.into_bytes(),
     ))
@@ -189,8 +187,7 @@ impl ClientCredentials {
             check_resource(r)?;
         }
         form_request(
-            endpoint.url(),
-            endpoint.issuer(),
+            endpoint.auth_target(),
             auth,
             ctx,
             &["grant_type", "scope", "audience", "resource"],
@@ -254,8 +251,7 @@ impl RefreshGrant {
         ctx: &mut Context<'_>,
     ) -> Result<SecretRequest, Error> {
         form_request(
-            endpoint.url(),
-            endpoint.issuer(),
+            endpoint.auth_target(),
             auth,
             ctx,
             &["grant_type", "refresh_token", "scope"],
@@ -316,8 +312,7 @@ impl AuthorizationCodeGrant {
         ctx: &mut Context<'_>,
     ) -> Result<SecretRequest, Error> {
         form_request(
-            endpoint.url(),
-            endpoint.issuer(),
+            endpoint.auth_target(),
             auth,
             ctx,
             &["grant_type", "code", "redirect_uri", "code_verifier"],
@@ -378,8 +373,7 @@ impl JwtBearer {
         ctx: &mut Context<'_>,
     ) -> Result<SecretRequest, Error> {
         form_request(
-            endpoint.url(),
-            endpoint.issuer(),
+            endpoint.auth_target(),
             auth,
             ctx,
             &["grant_type", "assertion", "scope"],
@@ -483,8 +477,7 @@ impl TokenExchange {
             check_resource(r)?;
         }
         form_request(
-            endpoint.url(),
-            endpoint.issuer(),
+            endpoint.auth_target(),
             auth,
             ctx,
             &[

@@ -30,7 +30,7 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
-use crate::auth::{ClientAuthentication, Context};
+use crate::auth::{AuthTarget, ClientAuthentication, Context};
 use crate::challenge::parse_retry_after;
 use crate::endpoint::{Endpoint, Issuer};
 use crate::grant::form_request;
@@ -73,10 +73,22 @@ pub(crate) fn push_extra(
     extras.push((name.into(), SecretString::new(value)));
 }
 
-/// Builds a token-carrying request (introspection or revocation) to `endpoint`.
+/// The [`AuthTarget`] of an introspection or revocation request.
+pub(crate) fn auth_target<'a>(
+    endpoint: &'a Endpoint,
+    issuer: Option<&'a Issuer>,
+    token_endpoint: Option<&'a Endpoint>,
+) -> AuthTarget<'a> {
+    AuthTarget {
+        endpoint,
+        issuer,
+        token_endpoint,
+    }
+}
+
+/// Builds a token-carrying request (introspection or revocation) to `target.endpoint`.
 pub(crate) fn token_request(
-    endpoint: &Endpoint,
-    issuer: Option<&Issuer>,
+    target: AuthTarget<'_>,
     auth: &dyn ClientAuthentication,
     ctx: &mut Context<'_>,
     token: &SecretString,
@@ -90,8 +102,7 @@ pub(crate) fn token_request(
         });
     }
     form_request(
-        endpoint,
-        issuer,
+        target,
         auth,
         ctx,
         &["token", "token_type_hint"],
@@ -114,6 +125,7 @@ pub struct IntrospectionRequest {
     token: SecretString,
     hint: Option<TokenTypeHint>,
     extras: Vec<(String, SecretString)>,
+    token_endpoint: Option<Endpoint>,
 }
 
 impl fmt::Debug for IntrospectionRequest {
@@ -125,6 +137,7 @@ impl fmt::Debug for IntrospectionRequest {
                 "extras",
                 &self.extras.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             )
+            .field("token_endpoint", &self.token_endpoint)
             .finish()
     }
 }
@@ -136,6 +149,7 @@ impl IntrospectionRequest {
             token,
             hint: None,
             extras: Vec::new(),
+            token_endpoint: None,
         }
     }
 
@@ -163,6 +177,16 @@ impl IntrospectionRequest {
         self
     }
 
+    /// The token endpoint URL of the same authorization server. Needed only when client
+    /// authentication names it as the assertion audience at every endpoint
+    /// ([`AssertionAudience::TokenEndpoint`](crate::AssertionAudience::TokenEndpoint): Okta,
+    /// Entra ID, Authlib); without it such a request fails with
+    /// [`Error::AudienceUnavailable`].
+    pub fn token_endpoint(mut self, url: Endpoint) -> Self {
+        self.token_endpoint = Some(url);
+        self
+    }
+
     /// Builds the POST to the introspection endpoint (RFC 7662 §2.1). `issuer` is the
     /// authorization server's issuer identifier, used as the audience by assertion-based client
     /// authentication.
@@ -174,8 +198,7 @@ impl IntrospectionRequest {
         ctx: &mut Context<'_>,
     ) -> Result<SecretRequest, Error> {
         token_request(
-            endpoint,
-            issuer,
+            auth_target(endpoint, issuer, self.token_endpoint.as_ref()),
             auth,
             ctx,
             &self.token,

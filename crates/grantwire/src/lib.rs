@@ -80,8 +80,9 @@ pub mod secret;
 pub use http;
 
 pub use auth::{
-    AuthMethod, AuthParts, AuthTarget, ClientAuthentication, ClientSecretBasic, ClientSecretPost,
-    Context, Entropy, NoneAuth, SelfSignedTlsClientAuth, TlsClientAuth, Unauthenticated,
+    AssertionAudience, AuthMethod, AuthParts, AuthTarget, ClientAuthentication, ClientSecretBasic,
+    ClientSecretPost, Context, Entropy, NoneAuth, SelfSignedTlsClientAuth, TlsClientAuth,
+    Unauthenticated,
 };
 pub use challenge::Challenge;
 pub use endpoint::{Endpoint, Issuer, TokenEndpoint};

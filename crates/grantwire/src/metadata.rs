@@ -118,8 +118,9 @@ impl Discovery {
 /// An authorization server's metadata (RFC 8414 §2), also read from an OpenID Provider
 /// configuration (OpenID Connect Discovery 1.0 §3).
 ///
-/// Endpoint members are checked like every [`Endpoint`] (https, or http on loopback, unless the
-/// issuer itself was an opted-in http URL). Members not typed here are kept in
+/// Endpoint members are checked like every [`Endpoint`]: https, or http on a loopback host,
+/// whatever the issuer's scheme; plain http to other hosts only with
+/// [`ParseOptions::danger_allow_http_endpoints`]. Members not typed here are kept in
 /// [`ServerMetadata::extra`].
 #[derive(Clone, PartialEq)]
 pub struct ServerMetadata {
@@ -284,10 +285,10 @@ impl ServerMetadata {
                 reason: "sent more than once",
             });
         }
-        let allow_http = expected
-            .as_str()
-            .get(..5)
-            .is_some_and(|s| s.eq_ignore_ascii_case("http:"));
+        // RFC 6749 §3.1, §3.2 require TLS; plain http only to loopback hosts unless the caller
+        // opted in by name. An http issuer is no opt-in for its endpoints: a loopback issuer's
+        // document must not send the token endpoint to another host in clear text.
+        let allow_http = opts.danger_allow_http_endpoints;
         let mut issuer = None;
         let mut endpoints: [Option<Endpoint>; 8] = Default::default();
         let mut lists: [Option<Vec<String>>; 8] = Default::default();
@@ -724,16 +725,23 @@ mod tests {
             ServerMetadata::parse(StatusCode::OK, &h, b"[]", &i, now),
             Err(Error::WrongType { .. })
         ));
-        // An issuer the caller opted into plain http for allows http endpoints too.
+        // An issuer the caller opted into plain http for does not open its endpoints to http:
+        // that takes the named parse option too.
         let lab = Issuer::parse_danger_allow_http("http://as.lab").unwrap();
-        let md = ServerMetadata::parse(
-            StatusCode::OK,
-            &h,
-            br#"{"issuer":"http://as.lab","token_endpoint":"http://as.lab/t"}"#,
-            &lab,
-            now,
-        )
-        .unwrap();
+        let lab_doc = br#"{"issuer":"http://as.lab","token_endpoint":"http://as.lab/t"}"#;
+        assert_eq!(
+            ServerMetadata::parse(StatusCode::OK, &h, lab_doc, &lab, now).unwrap_err(),
+            Error::InvalidValue {
+                member: "token_endpoint",
+                reason: "plain http to a host that is not loopback"
+            }
+        );
+        let danger = ParseOptions {
+            danger_allow_http_endpoints: true,
+            ..ParseOptions::default()
+        };
+        let md =
+            ServerMetadata::parse_with(StatusCode::OK, &h, lab_doc, &lab, now, &danger).unwrap();
         assert_eq!(
             md.token_endpoint_auth_methods_supported(),
             ["client_secret_basic"]
@@ -742,6 +750,82 @@ mod tests {
             md.choose_token_signing_alg(AuthMethod::PrivateKeyJwt, &["ES256"]),
             None
         );
+    }
+
+    /// Defect 7 of issue 8: a document fetched from a plain-http loopback issuer must not send
+    /// an endpoint to another host over plain http (RFC 6749 §3.1, §3.2 require TLS).
+    #[test]
+    fn loopback_issuer_cannot_point_elsewhere_over_http() {
+        let now = UNIX_EPOCH;
+        let h = HeaderMap::new();
+        let danger = ParseOptions {
+            danger_allow_http_endpoints: true,
+            ..ParseOptions::default()
+        };
+        for issuer in [
+            "http://127.0.0.1:8080",
+            "http://localhost:9",
+            "http://[::1]:80",
+        ] {
+            let i = iss(issuer);
+            for (member, url) in [
+                ("token_endpoint", "http://attacker.example/token"),
+                (
+                    "introspection_endpoint",
+                    "http://127.0.0.1.attacker.example/i",
+                ),
+                ("revocation_endpoint", "http://localhost.attacker.example/r"),
+                ("jwks_uri", "http://10.0.0.1/jwks"),
+            ] {
+                let body = format!(r#"{{"issuer":"{issuer}","{member}":"{url}"}}"#);
+                assert_eq!(
+                    ServerMetadata::parse(StatusCode::OK, &h, body.as_bytes(), &i, now)
+                        .unwrap_err(),
+                    Error::InvalidValue {
+                        member,
+                        reason: "plain http to a host that is not loopback"
+                    },
+                    "{issuer} {member} {url}"
+                );
+                // The caller's named opt-in accepts it.
+                let md = ServerMetadata::parse_with(
+                    StatusCode::OK,
+                    &h,
+                    body.as_bytes(),
+                    &i,
+                    now,
+                    &danger,
+                )
+                .unwrap();
+                assert_eq!(md.extra().len(), 0);
+            }
+            // Loopback endpoints (on any loopback host) and https endpoints stay accepted.
+            let body = format!(
+                r#"{{"issuer":"{issuer}","token_endpoint":"{issuer}/token",
+                "introspection_endpoint":"http://127.0.0.2:1/i",
+                "revocation_endpoint":"http://localhost/r",
+                "jwks_uri":"https://keys.example/jwks"}}"#
+            );
+            let md = ServerMetadata::parse(StatusCode::OK, &h, body.as_bytes(), &i, now).unwrap();
+            assert_eq!(
+                md.token_endpoint().unwrap().url().as_str(),
+                format!("{issuer}/token")
+            );
+            assert_eq!(
+                md.introspection_endpoint().unwrap().as_str(),
+                "http://127.0.0.2:1/i"
+            );
+            assert_eq!(
+                md.revocation_endpoint().unwrap().as_str(),
+                "http://localhost/r"
+            );
+            assert_eq!(md.jwks_uri().unwrap().as_str(), "https://keys.example/jwks");
+        }
+        // An https issuer keeps https endpoints, and loopback http ones.
+        let i = iss("https://as.example");
+        let body = br#"{"issuer":"https://as.example","token_endpoint":"https://as.example/t",
+            "introspection_endpoint":"http://127.0.0.1/i"}"#;
+        assert!(ServerMetadata::parse(StatusCode::OK, &h, body, &i, now).is_ok());
     }
 
     #[test]

@@ -40,16 +40,9 @@ pub enum PresetGrant {
     JwtBearer,
 }
 
-/// The `aud` a client assertion (or JWT bearer assertion) must carry for this provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AssertionAudience {
-    /// The authorization server's issuer identifier (draft-ietf-oauth-rfc7523bis, the default).
-    Issuer,
-    /// The token endpoint URL (the legacy rule of RFC 7523 §3, which Okta, Entra ID and Google
-    /// still demand).
-    TokenEndpoint,
-}
+/// The `aud` a client assertion (or JWT bearer assertion) must carry for a provider; defined
+/// with client authentication and re-exported here for the presets.
+pub use crate::auth::AssertionAudience;
 
 /// How a provider sends `expires_in` (RFC 6749 §5.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,7 +78,9 @@ pub struct Preset {
     pub grant: PresetGrant,
     /// The client-authentication method to use (IANA name in [`AuthMethod::as_str`]).
     pub auth_method: AuthMethod,
-    /// The audience of client assertions, when a JWT method or the JWT bearer grant is used.
+    /// The audience of client assertions, when a JWT method or the JWT bearer grant is used; it
+    /// applies at every endpoint, introspection and revocation included
+    /// (`grantwire_jose::Audience` converts from it).
     pub assertion_audience: AssertionAudience,
     /// Whether the `audience` parameter is required (Auth0 APIs).
     pub requires_audience: bool,

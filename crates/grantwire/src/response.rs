@@ -38,6 +38,12 @@ pub enum Profile {
 pub struct ParseOptions {
     /// The profile.
     pub profile: Profile,
+    /// Accept plain-`http` endpoint URLs to any host in a metadata document (RFC 8414 §2
+    /// members such as `token_endpoint`). Off by default: then `http` is accepted only for
+    /// loopback hosts, whatever the issuer's scheme, so a document fetched from a loopback
+    /// issuer cannot send credentials in clear text to another host. Only for test rigs and
+    /// networks the caller controls. The other parsers ignore it.
+    pub danger_allow_http_endpoints: bool,
     /// Largest body accepted, in bytes (default 1 MiB).
     pub max_body_bytes: usize,
     /// Deepest JSON nesting accepted (default 16).
@@ -50,6 +56,7 @@ impl Default for ParseOptions {
     fn default() -> Self {
         Self {
             profile: Profile::Default,
+            danger_allow_http_endpoints: false,
             max_body_bytes: 1024 * 1024,
             max_depth: 16,
             max_expires_in: 10 * 365 * 24 * 3600,

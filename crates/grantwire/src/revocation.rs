@@ -25,7 +25,7 @@ use http::{HeaderMap, StatusCode};
 use crate::auth::{ClientAuthentication, Context};
 use crate::endpoint::{Endpoint, Issuer};
 use crate::error::{ErrorCode, ErrorResponse};
-use crate::introspection::{push_extra, retry_after, token_request, TokenTypeHint};
+use crate::introspection::{auth_target, push_extra, retry_after, token_request, TokenTypeHint};
 use crate::request::SecretRequest;
 use crate::response::{parse_error_response, ParseOptions, Profile};
 use crate::secret::{AccessToken, RefreshToken, SecretString};
@@ -39,6 +39,7 @@ pub struct RevocationRequest {
     token: SecretString,
     hint: Option<TokenTypeHint>,
     extras: Vec<(String, SecretString)>,
+    token_endpoint: Option<Endpoint>,
 }
 
 impl fmt::Debug for RevocationRequest {
@@ -50,6 +51,7 @@ impl fmt::Debug for RevocationRequest {
                 "extras",
                 &self.extras.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             )
+            .field("token_endpoint", &self.token_endpoint)
             .finish()
     }
 }
@@ -61,6 +63,7 @@ impl RevocationRequest {
             token,
             hint: None,
             extras: Vec::new(),
+            token_endpoint: None,
         }
     }
 
@@ -88,6 +91,16 @@ impl RevocationRequest {
         self
     }
 
+    /// The token endpoint URL of the same authorization server. Needed only when client
+    /// authentication names it as the assertion audience at every endpoint
+    /// ([`AssertionAudience::TokenEndpoint`](crate::AssertionAudience::TokenEndpoint): Okta,
+    /// Entra ID, Authlib); without it such a request fails with
+    /// [`Error::AudienceUnavailable`].
+    pub fn token_endpoint(mut self, url: Endpoint) -> Self {
+        self.token_endpoint = Some(url);
+        self
+    }
+
     /// Builds the POST to the revocation endpoint (RFC 7009 §2.1). `issuer` is the authorization
     /// server's issuer identifier, the audience of assertion-based client authentication.
     pub fn to_request(
@@ -98,8 +111,7 @@ impl RevocationRequest {
         ctx: &mut Context<'_>,
     ) -> Result<SecretRequest, Error> {
         token_request(
-            endpoint,
-            issuer,
+            auth_target(endpoint, issuer, self.token_endpoint.as_ref()),
             auth,
             ctx,
             &self.token,

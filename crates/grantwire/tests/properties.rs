@@ -56,7 +56,7 @@ proptest! {
         let ep = Endpoint::parse("https://as.example/token").unwrap();
         let mut form = Form::new();
         let mut headers = HeaderMap::new();
-        ctx_run(|c| auth.authenticate(&mut AuthParts { form: &mut form, headers: &mut headers }, &AuthTarget { endpoint: &ep, issuer: None }, c)).unwrap();
+        ctx_run(|c| auth.authenticate(&mut AuthParts { form: &mut form, headers: &mut headers }, &AuthTarget::new(&ep), c)).unwrap();
         let value = headers[header::AUTHORIZATION].to_str().unwrap().to_owned();
         let b64 = value.strip_prefix("Basic ").unwrap();
         let raw = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
