@@ -159,10 +159,14 @@ pub(crate) type Members<'de> = Vec<(Cow<'de, str>, Member<'de>)>;
 pub(crate) struct Known<'de, const N: usize> {
     /// One slot per known name, in the table's order.
     pub(crate) slots: [Option<Member<'de>>; N],
-    /// The first known name seen twice.
-    known_duplicate: Option<&'static str>,
+    /// The first repeat of a known name: its position among the members, and the name.
+    known_duplicate: Option<(usize, &'static str)>,
     /// Members not in the table, in the order sent.
     pub(crate) extra: Members<'de>,
+    /// The position of each member of `extra` among all members.
+    extra_at: Vec<usize>,
+    /// Members filed so far.
+    count: usize,
 }
 
 impl<'de, const N: usize> Known<'de, N> {
@@ -171,17 +175,24 @@ impl<'de, const N: usize> Known<'de, N> {
             slots: std::array::from_fn(|_| None),
             known_duplicate: None,
             extra: Vec::new(),
+            extra_at: Vec::new(),
+            count: 0,
         }
     }
 
     /// Files one member.
     fn put(&mut self, names: &[&'static str; N], key: Cow<'de, str>, value: Member<'de>) {
+        let at = self.count;
+        self.count += 1;
         match names.iter().position(|n| *n == key) {
             Some(i) if self.slots[i].is_some() => {
-                self.known_duplicate.get_or_insert(names[i]);
+                self.known_duplicate.get_or_insert((at, names[i]));
             }
             Some(i) => self.slots[i] = Some(value),
-            None => self.extra.push((key, value)),
+            None => {
+                self.extra.push((key, value));
+                self.extra_at.push(at);
+            }
         }
     }
 
@@ -194,21 +205,28 @@ impl<'de, const N: usize> Known<'de, N> {
         k
     }
 
-    /// A member name sent more than once, if any: the first known name repeated, else the
-    /// smallest repeated unknown name. O(n log n) in the number of unknown members.
+    /// The name of the first member (in the order sent) whose name came before, if any: the
+    /// answer does not depend on which names the parser's table knows. O(n log n) in the number
+    /// of unknown members.
     pub(crate) fn duplicate(&self) -> Option<Cow<'_, str>> {
-        if let Some(name) = self.known_duplicate {
-            return Some(Cow::Borrowed(name));
+        let mut first = self
+            .known_duplicate
+            .map(|(at, name)| (at, Cow::Borrowed(name)));
+        if self.extra.len() >= 2 {
+            let mut order: Vec<usize> = (0..self.extra.len()).collect();
+            // Stable: equal names keep their order, so every one after the first is a repeat.
+            order.sort_by(|&a, &b| self.extra[a].0.cmp(&self.extra[b].0));
+            for w in order.windows(2) {
+                let (prev, this) = (w[0], w[1]);
+                let at = self.extra_at[this];
+                if self.extra[prev].0 == self.extra[this].0
+                    && first.as_ref().is_none_or(|(f, _)| at < *f)
+                {
+                    first = Some((at, Cow::Borrowed(&*self.extra[this].0)));
+                }
+            }
         }
-        if self.extra.len() < 2 {
-            return None;
-        }
-        let mut names: Vec<&str> = self.extra.iter().map(|(k, _)| &**k).collect();
-        names.sort_unstable();
-        names
-            .windows(2)
-            .find(|w| w[0] == w[1])
-            .map(|w| Cow::Borrowed(w[0]))
+        first.map(|(_, name)| name)
     }
 
     /// The member in the slot of `name`, if sent.
