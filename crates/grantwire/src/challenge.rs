@@ -245,26 +245,30 @@ pub fn parse_www_authenticate(value: &str) -> Result<Vec<Challenge>, Error> {
     Ok(out)
 }
 
+/// The longest wait [`parse_retry_after`] returns: one day. A server that asks for more (or for
+/// `18446744073709551615` seconds, or a date decades away) gets this instead, so a caller may
+/// add the result to any realistic `SystemTime` or `Instant` without overflow or panic.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Parses a `Retry-After` value (RFC 9110 §10.2.3): delta-seconds, or an HTTP-date turned into
-/// the time left from `now` (zero when the date has passed).
+/// the time left from `now` (zero when the date has passed). Either form is capped at
+/// [`MAX_RETRY_AFTER`]; a number too long for `u64` is capped too rather than refused.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use grantwire::challenge::parse_retry_after;
+/// use grantwire::challenge::{parse_retry_after, MAX_RETRY_AFTER};
 /// assert_eq!(parse_retry_after("120", UNIX_EPOCH).unwrap(), Duration::from_secs(120));
 /// let now = UNIX_EPOCH + Duration::from_secs(784_111_777 - 30); // 30 s before the date
 /// assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now).unwrap(), Duration::from_secs(30));
+/// assert_eq!(parse_retry_after("18446744073709551615", UNIX_EPOCH).unwrap(), MAX_RETRY_AFTER);
 /// ```
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Result<Duration, Error> {
     let v = value.trim();
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-        return v
-            .parse::<u64>()
-            .map(Duration::from_secs)
-            .map_err(|_| Error::InvalidHeader {
-                name: "Retry-After",
-                reason: "delta-seconds overflow",
-            });
+        // delta-seconds = 1*DIGIT with no upper bound; as RFC 9111 §1.2.2 has caches do, read
+        // an overlong number as the greatest representable, then cap.
+        let secs = v.parse::<u64>().unwrap_or(u64::MAX);
+        return Ok(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
     }
     if v.len() > 64 {
         return Err(Error::InvalidHeader {
@@ -276,7 +280,10 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Result<Duration, Error
         name: "Retry-After",
         reason: "neither delta-seconds nor an HTTP-date",
     })?;
-    Ok(at.duration_since(now).unwrap_or(Duration::ZERO))
+    Ok(at
+        .duration_since(now)
+        .unwrap_or(Duration::ZERO)
+        .min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -331,7 +338,6 @@ mod tests {
         }
         assert!(parse_retry_after("soon", SystemTime::UNIX_EPOCH).is_err());
         assert!(parse_retry_after("-5", SystemTime::UNIX_EPOCH).is_err());
-        assert!(parse_retry_after("99999999999999999999999", SystemTime::UNIX_EPOCH).is_err());
         let past = parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", SystemTime::now()).unwrap();
         assert_eq!(past, Duration::ZERO);
     }

@@ -98,6 +98,21 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// A scope holds more tokens than [`crate::Scope::MAX_TOKENS`] (counted as sent,
+    /// duplicates included): no real grant comes near, and the cap bounds the work a hostile
+    /// `scope` member can cause.
+    #[error("too many scope tokens: the limit is {limit}")]
+    TooManyScopeTokens {
+        /// The limit ([`crate::Scope::MAX_TOKENS`]).
+        limit: usize,
+    },
+    /// A response member was sent more than once (RFC 8259 §4 leaves the meaning of
+    /// duplicate names unpredictable). Refused under every profile before any member is read.
+    #[error("the response member {member:?} was sent more than once")]
+    DuplicateMember {
+        /// The member name, as sent (at most 64 characters, control characters replaced).
+        member: String,
+    },
     /// A URL could not be used.
     #[error("invalid URL: {reason}")]
     InvalidUrl {
@@ -238,12 +253,14 @@ pub enum ErrorCode {
     SlowDown,
     /// `expired_token` (RFC 8628 §3.5).
     ExpiredToken,
-    /// Any other code, preserved as sent.
+    /// Any other code, as sent (bounded and filtered by [`ErrorCode::parse`]: it comes from the
+    /// server and is untrusted).
     Other(String),
 }
 
 impl ErrorCode {
-    /// Reads a code; unknown ones become [`ErrorCode::Other`].
+    /// Reads a code; unknown ones become [`ErrorCode::Other`], kept to [`MAX_ERROR_CODE`]
+    /// characters with control characters replaced (see [`bounded_text`]).
     pub fn parse(code: &str) -> Self {
         match code {
             "invalid_request" => Self::InvalidRequest,
@@ -263,7 +280,7 @@ impl ErrorCode {
             "authorization_pending" => Self::AuthorizationPending,
             "slow_down" => Self::SlowDown,
             "expired_token" => Self::ExpiredToken,
-            other => Self::Other(other.to_owned()),
+            other => Self::Other(bounded_text(other, MAX_ERROR_CODE)),
         }
     }
 
@@ -336,7 +353,23 @@ impl fmt::Display for ErrorCode {
 
 /// An OAuth error response (RFC 6749 §5.2) together with what the HTTP layer said: the status,
 /// the `WWW-Authenticate` challenges (RFC 6750 §3, RFC 9110 §11.6.1) and `Retry-After`
-/// (RFC 9110 §10.2.3) as a duration from the `now` given to the parser.
+/// (RFC 9110 §10.2.3) as a duration from the `now` given to the parser, at most
+/// [`crate::challenge::MAX_RETRY_AFTER`].
+///
+/// **The text members come from the server and are untrusted.** A server may echo what it was
+/// sent (a secret, a token) or send text meant to mislead a reader or drive a terminal. The
+/// parser keeps `error_description` and `error_uri` to [`MAX_ERROR_TEXT`] characters and an
+/// unknown `error` code to [`MAX_ERROR_CODE`], with every control character (newlines and the
+/// escape of ANSI sequences included) and every bidirectional override replaced by U+FFFD
+/// ([`bounded_text`]); `Display` applies the same filter again, so values set by hand are
+/// printed safely too. Show them as the server's words, never as this library's.
+///
+/// ```
+/// use grantwire::{ErrorCode, ErrorResponse};
+/// let mut e = ErrorResponse::new(ErrorCode::InvalidGrant, 400);
+/// e.error_description = Some("expired\n\u{1b}[31mFAKE LOG LINE\u{202e}".into());
+/// assert_eq!(e.to_string(), "`invalid_grant` (HTTP 400): expired\u{fffd}\u{fffd}[31mFAKE LOG LINE\u{fffd}");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ErrorResponse {
@@ -375,10 +408,55 @@ impl ErrorResponse {
 
 impl fmt::Display for ErrorResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` (HTTP {})", self.error, self.status)?;
+        // The fields are public: filter again, whoever filled them.
+        let code = bounded_text(self.error.as_str(), MAX_ERROR_CODE);
+        write!(f, "`{code}` (HTTP {})", self.status)?;
         if let Some(d) = &self.error_description {
-            write!(f, ": {d}")?;
+            write!(f, ": {}", bounded_text(d, MAX_ERROR_TEXT))?;
         }
         Ok(())
     }
+}
+
+/// Longest `error_description` / `error_uri` kept from a server, in characters.
+pub const MAX_ERROR_TEXT: usize = 512;
+
+/// Longest unknown `error` code kept from a server, in characters.
+pub const MAX_ERROR_CODE: usize = 64;
+
+/// Whether `c` must not reach a log or terminal as is: control characters (C0, DEL, C1: line
+/// breaks, the escape that starts ANSI sequences) and the bidirectional controls that reorder
+/// displayed text (Unicode TR 9: LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI, LRM/RLM/ALM).
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+        )
+}
+
+/// Server-supplied text made safe to keep and print: at most `max_chars` characters (a longer
+/// text is cut and ends with `…`), each control or bidirectional-override character replaced
+/// by U+FFFD. Linear in the characters kept.
+///
+/// ```
+/// use grantwire::error::bounded_text;
+/// assert_eq!(bounded_text("line\nbreak", 100), "line\u{fffd}break");
+/// assert_eq!(bounded_text("abcdef", 4), "abc…");
+/// ```
+pub fn bounded_text(s: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max_chars.saturating_mul(4)));
+    if max_chars == 0 {
+        return out;
+    }
+    for (i, c) in s.chars().enumerate() {
+        if i == max_chars {
+            // One character too many: the last kept one becomes the ellipsis.
+            out.pop();
+            out.push('…');
+            break;
+        }
+        out.push(if is_unsafe_char(c) { '\u{fffd}' } else { c });
+    }
+    out
 }

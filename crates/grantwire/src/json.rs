@@ -150,58 +150,53 @@ impl<'de> DeserializeSeed<'de> for KeySeed {
 /// The members of a top-level JSON object, in order, names borrowed where possible.
 pub(crate) type Members<'de> = Vec<(Cow<'de, str>, Member<'de>)>;
 
-struct ObjectVisitor<'a>(Depth<'a>);
-
-impl<'de> Visitor<'de> for ObjectVisitor<'_> {
-    type Value = Members<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let inner = self.0.enter()?;
-        let mut out = Vec::with_capacity(map.size_hint().unwrap_or(6).min(16));
-        while let Some(k) = map.next_key_seed(KeySeed)? {
-            let v = map.next_value_seed(MemberSeed(inner))?;
-            out.push((k, v));
-        }
-        Ok(out)
-    }
-}
-
 /// A top-level object read against a table of known member names: each known member lands in
 /// its slot as the body is read (no member list, no second pass); unknown members go to `extra`.
+///
+/// Every parser, under every profile, reads its body into one of these, so duplicate members
+/// are found one way everywhere: a known name seen twice while reading, an unknown one by a sort
+/// of the unknown names afterwards ([`Known::duplicate`], O(n log n)).
 pub(crate) struct Known<'de, const N: usize> {
     /// One slot per known name, in the table's order.
     pub(crate) slots: [Option<Member<'de>>; N],
-    /// The first known name seen twice.
-    pub(crate) duplicate: Option<&'static str>,
-    /// Members not in the table, as sent.
-    pub(crate) extra: serde_json::Map<String, Value>,
+    /// The first repeat of a known name: its position among the members, and the name.
+    known_duplicate: Option<(usize, &'static str)>,
+    /// Members not in the table, in the order sent.
+    pub(crate) extra: Members<'de>,
+    /// The position of each member of `extra` among all members.
+    extra_at: Vec<usize>,
+    /// Members filed so far.
+    count: usize,
 }
 
 impl<'de, const N: usize> Known<'de, N> {
     fn empty() -> Self {
         Self {
             slots: std::array::from_fn(|_| None),
-            duplicate: None,
-            extra: serde_json::Map::new(),
+            known_duplicate: None,
+            extra: Vec::new(),
+            extra_at: Vec::new(),
+            count: 0,
         }
     }
 
     /// Files one member.
     fn put(&mut self, names: &[&'static str; N], key: Cow<'de, str>, value: Member<'de>) {
+        let at = self.count;
+        self.count += 1;
         match names.iter().position(|n| *n == key) {
             Some(i) if self.slots[i].is_some() => {
-                self.duplicate.get_or_insert(names[i]);
+                self.known_duplicate.get_or_insert((at, names[i]));
             }
             Some(i) => self.slots[i] = Some(value),
             None => {
-                self.extra.insert(key.into_owned(), value.into_value());
+                self.extra.push((key, value));
+                self.extra_at.push(at);
             }
         }
     }
 
-    /// Files members read another way (form bodies, `read_object`).
+    /// Files members read another way (form bodies).
     pub(crate) fn from_members(names: &[&'static str; N], members: Members<'de>) -> Self {
         let mut k = Self::empty();
         for (key, value) in members {
@@ -210,12 +205,48 @@ impl<'de, const N: usize> Known<'de, N> {
         k
     }
 
+    /// The name of the first member (in the order sent) whose name came before, if any: the
+    /// answer does not depend on which names the parser's table knows. O(n log n) in the number
+    /// of unknown members.
+    pub(crate) fn duplicate(&self) -> Option<Cow<'_, str>> {
+        let mut first = self
+            .known_duplicate
+            .map(|(at, name)| (at, Cow::Borrowed(name)));
+        if self.extra.len() >= 2 {
+            let mut order: Vec<usize> = (0..self.extra.len()).collect();
+            // Stable: equal names keep their order, so every one after the first is a repeat.
+            order.sort_by(|&a, &b| self.extra[a].0.cmp(&self.extra[b].0));
+            for w in order.windows(2) {
+                let (prev, this) = (w[0], w[1]);
+                let at = self.extra_at[this];
+                if self.extra[prev].0 == self.extra[this].0
+                    && first.as_ref().is_none_or(|(f, _)| at < *f)
+                {
+                    first = Some((at, Cow::Borrowed(&*self.extra[this].0)));
+                }
+            }
+        }
+        first.map(|(_, name)| name)
+    }
+
     /// The member in the slot of `name`, if sent.
     pub(crate) fn get(&self, names: &[&'static str; N], name: &str) -> Option<&Member<'de>> {
         names
             .iter()
             .position(|n| *n == name)
             .and_then(|i| self.slots[i].as_ref())
+    }
+
+    /// All members as a list: the filled slots (in table order), then the unknown members.
+    pub(crate) fn into_members(self, names: &[&'static str; N]) -> Members<'de> {
+        let mut out: Members<'de> = Vec::with_capacity(N + self.extra.len());
+        for (name, slot) in names.iter().zip(self.slots) {
+            if let Some(v) = slot {
+                out.push((Cow::Borrowed(*name), v));
+            }
+        }
+        out.extend(self.extra);
+        out
     }
 }
 
@@ -281,26 +312,6 @@ pub(crate) enum ReadError {
     TooDeep,
 }
 
-/// Reads a top-level JSON object whose nesting (the object itself counting as 1) is at most
-/// `max_depth`. The size must have been checked.
-pub(crate) fn read_object(body: &[u8], max_depth: usize) -> Result<Members<'_>, ReadError> {
-    let too_deep = Cell::new(false);
-    let depth = Depth {
-        depth: 0,
-        limit: max_depth,
-        too_deep: &too_deep,
-    };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let members = match de::Deserializer::deserialize_map(&mut de, ObjectVisitor(depth)) {
-        Ok(m) => m,
-        Err(_) if too_deep.get() => return Err(ReadError::TooDeep),
-        Err(e) if e.is_data() => return Err(ReadError::NotObject),
-        Err(_) => return Err(ReadError::NotJson),
-    };
-    de.end().map_err(|_| ReadError::NotJson)?;
-    Ok(members)
-}
-
 /// Reads a form-encoded body as members whose values are all strings.
 pub(crate) fn read_form(body: &[u8]) -> Option<Members<'static>> {
     let pairs = crate::form::parse(body).ok()?;
@@ -362,6 +373,10 @@ pub fn redacted_snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read_object(body: &[u8], max_depth: usize) -> Result<Known<'_, 0>, ReadError> {
+        read_known(body, max_depth, &[])
+    }
 
     #[test]
     fn depth_and_snippets() {

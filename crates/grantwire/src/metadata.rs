@@ -714,6 +714,7 @@ mod tests {
                 Error::InvalidValue { member: m, .. } | Error::WrongType { member: m, .. } => {
                     assert_eq!(m, member)
                 }
+                Error::DuplicateMember { member: m } => assert_eq!(m, member),
                 other => panic!("{other:?}"),
             }
         }

@@ -10,7 +10,7 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::challenge::{parse_retry_after, parse_www_authenticate};
-use crate::error::{ErrorCode, ErrorResponse, ExpiresInProblem};
+use crate::error::{bounded_text, ErrorCode, ErrorResponse, ExpiresInProblem, MAX_ERROR_TEXT};
 use crate::json::{self, Member, Members, ReadError};
 use crate::secret::{AccessToken, RefreshToken, SecretString};
 use crate::{Error, Scope};
@@ -294,13 +294,15 @@ impl TokenResponse {
         opts: &ParseOptions,
     ) -> Result<Self, Error> {
         let mut quirks = Quirks::default();
-        let known = if opts.profile == Profile::Lenient {
-            // Lenient also reads form bodies: take the general path.
-            let members = read_members(status, headers, body, received_at, opts, &mut quirks)?;
-            json::Known::from_members(&TOKEN_KEYS, members)
-        } else {
-            read_token_json(status, headers, body, received_at, opts)?
-        };
+        let known = read_body(
+            status,
+            headers,
+            body,
+            received_at,
+            opts,
+            &TOKEN_KEYS,
+            &mut quirks,
+        )?;
         if !status.is_success() {
             return Err(non_error_failure(status, headers, received_at));
         }
@@ -401,16 +403,20 @@ fn non_error_failure(status: StatusCode, headers: &HeaderMap, now: SystemTime) -
     }
 }
 
-/// Size and depth checks, then JSON (or, lenient, form) members. Any `error` member turns into
-/// [`Error::OAuth`] here, whatever the status.
-pub(crate) fn read_members<'b>(
+/// Reads any response body into the slots of `names`, the same way under every profile, before
+/// any member is interpreted: size and status checks, JSON (the lenient profile also takes form
+/// bodies), then duplicate members refused ([`Error::DuplicateMember`]), then an `error` member
+/// turned into [`Error::OAuth`] whatever the status. `names` must hold `error`,
+/// `error_description` and `error_uri`.
+pub(crate) fn read_body<'b, const N: usize>(
     status: StatusCode,
     headers: &HeaderMap,
     body: &'b [u8],
     now: SystemTime,
     opts: &ParseOptions,
+    names: &[&'static str; N],
     quirks: &mut Quirks,
-) -> Result<Members<'b>, Error> {
+) -> Result<json::Known<'b, N>, Error> {
     if body.len() > opts.max_body_bytes {
         return Err(Error::BodyTooLarge {
             limit: opts.max_body_bytes,
@@ -427,12 +433,12 @@ pub(crate) fn read_members<'b>(
         retry_after: retry_after(headers, now),
     };
     let lenient = opts.profile == Profile::Lenient;
-    let members = if lenient && is_form_content_type(headers) {
+    let known = if lenient && is_form_content_type(headers) {
         quirks.add(Quirk::FormEncodedBody);
-        json::read_form(body).ok_or_else(not_json)?
+        json::Known::from_members(names, json::read_form(body).ok_or_else(not_json)?)
     } else {
-        match json::read_object(body, opts.max_depth) {
-            Ok(m) => m,
+        match json::read_known(body, opts.max_depth, names) {
+            Ok(k) => k,
             Err(ReadError::TooDeep) => {
                 return Err(Error::NestingTooDeep {
                     limit: opts.max_depth,
@@ -447,7 +453,7 @@ pub(crate) fn read_members<'b>(
             Err(_) if lenient => match json::read_form(body) {
                 Some(m) if m.iter().any(|(k, _)| k == "access_token" || k == "error") => {
                     quirks.add(Quirk::FormEncodedBody);
-                    m
+                    json::Known::from_members(names, m)
                 }
                 _ => return Err(not_json()),
             },
@@ -455,87 +461,52 @@ pub(crate) fn read_members<'b>(
             Err(ReadError::NotJson) => return Err(not_json()),
         }
     };
-    if members.iter().any(|(k, _)| k == "error") {
-        let get = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| v);
-        let duplicate = json::duplicate_known(&members, &ERROR_MEMBERS);
-        return Err(Error::OAuth(Box::new(error_response(
-            &get, duplicate, status, headers, now, opts,
-        )?)));
-    }
-    Ok(members)
-}
-
-/// The members of an RFC 6749 §5.2 error response.
-const ERROR_MEMBERS: [&str; 3] = ["error", "error_description", "error_uri"];
-
-/// The fast path of the token parser (strict and default profiles): one pass of the JSON reader
-/// files each known member into its slot.
-fn read_token_json<'b>(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &'b [u8],
-    now: SystemTime,
-    opts: &ParseOptions,
-) -> Result<json::Known<'b, 10>, Error> {
-    if body.len() > opts.max_body_bytes {
-        return Err(Error::BodyTooLarge {
-            limit: opts.max_body_bytes,
-            length: body.len(),
+    // RFC 8259 §4: with duplicate names, what a reader sees is unpredictable; refuse them before
+    // reading any value, so no profile can come to a different answer.
+    if let Some(name) = known.duplicate() {
+        return Err(Error::DuplicateMember {
+            member: bounded_text(&name, MAX_NAME_CHARS),
         });
     }
-    if status.is_informational() || status.is_redirection() {
-        return Err(non_error_failure(status, headers, now));
-    }
-    let known = match json::read_known(body, opts.max_depth, &TOKEN_KEYS) {
-        Ok(k) => k,
-        Err(ReadError::TooDeep) => {
-            return Err(Error::NestingTooDeep {
-                limit: opts.max_depth,
-            })
-        }
-        Err(ReadError::NotObject) if status.is_success() => {
-            return Err(Error::WrongType {
-                member: "(body)",
-                expected: "a JSON object",
-            })
-        }
-        Err(ReadError::NotObject) => return Err(non_error_failure(status, headers, now)),
-        Err(ReadError::NotJson) => {
-            return Err(Error::NotJson {
-                status: status.as_u16(),
-                content_type: content_type(headers).map(|c| c.chars().take(100).collect()),
-                snippet: json::redacted_snippet(body),
-                retry_after: retry_after(headers, now),
-            })
-        }
-    };
-    if known.slots[ERROR_SLOT].is_some() {
-        let get = |name: &str| known.get(&TOKEN_KEYS, name);
-        let duplicate = known.duplicate.filter(|d| ERROR_MEMBERS.contains(d));
+    if known.get(names, "error").is_some() {
+        let get = |name: &str| known.get(names, name);
         return Err(Error::OAuth(Box::new(error_response(
-            &get, duplicate, status, headers, now, opts,
+            &get, status, headers, now, opts,
         )?)));
     }
     Ok(known)
 }
 
+/// Longest member name kept in [`Error::DuplicateMember`].
+const MAX_NAME_CHARS: usize = 64;
+
+/// [`read_body`] for parsers that walk the members as a list: the members of RFC 6749 §5.2 in
+/// their slots, every other member in the list.
+pub(crate) fn read_members<'b>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &'b [u8],
+    now: SystemTime,
+    opts: &ParseOptions,
+    quirks: &mut Quirks,
+) -> Result<Members<'b>, Error> {
+    read_body(status, headers, body, now, opts, &ERROR_MEMBERS, quirks)
+        .map(|k| k.into_members(&ERROR_MEMBERS))
+}
+
+/// The members of an RFC 6749 §5.2 error response.
+const ERROR_MEMBERS: [&str; 3] = ["error", "error_description", "error_uri"];
+
 /// Builds the [`ErrorResponse`] of RFC 6749 §5.2 from members that include `error`; `get` looks
-/// a member up, `duplicate` names an error member sent twice.
+/// a member up.
 fn error_response<'m, 'b: 'm>(
     get: &dyn Fn(&str) -> Option<&'m Member<'b>>,
-    duplicate: Option<&'static str>,
     status: StatusCode,
     headers: &HeaderMap,
     now: SystemTime,
     opts: &ParseOptions,
 ) -> Result<ErrorResponse, Error> {
     let strict = opts.profile == Profile::Strict;
-    if let Some(name) = duplicate {
-        return Err(Error::InvalidValue {
-            member: name,
-            reason: "sent more than once",
-        });
-    }
     let code = match get("error") {
         Some(Member::Str(s)) if !s.is_empty() => s,
         Some(Member::Str(_)) => {
@@ -570,8 +541,9 @@ fn error_response<'m, 'b: 'm>(
                         rule: "RFC 6749 §5.2: error_description and error_uri use %x20-21 / %x23-5B / %x5D-7E",
                     });
                 }
-                // Bounded, so a hostile server cannot make errors huge.
-                Ok(Some(s.chars().take(1024).collect()))
+                // Server text: bounded and stripped of control characters, so a hostile
+                // server can neither make errors huge nor drive a terminal or log.
+                Ok(Some(bounded_text(s, MAX_ERROR_TEXT)))
             }
             Some(_) if strict => Err(Error::WrongType {
                 member: name,
@@ -648,7 +620,6 @@ const TOKEN_KEYS: [&str; 10] = [
     "error_description",
     "error_uri",
 ];
-const ERROR_SLOT: usize = 7;
 
 /// Takes an optional string member; `null` is absent outside strict.
 fn opt_string(
@@ -744,19 +715,22 @@ pub(crate) fn read_scope(
         }
         Member::Array(items) if lenient => {
             quirks.add(Quirk::ScopeArray);
-            let mut scope = Scope::empty();
-            for item in items {
-                match item {
-                    Member::Str(t) => scope.insert(&t)?,
-                    _ => {
-                        return Err(Error::WrongType {
-                            member: "scope",
-                            expected: "an array of strings",
-                        })
-                    }
-                }
+            if items.len() > Scope::MAX_TOKENS {
+                return Err(Error::TooManyScopeTokens {
+                    limit: Scope::MAX_TOKENS,
+                });
             }
-            Ok(Some(scope))
+            let tokens = items
+                .iter()
+                .map(|item| match item {
+                    Member::Str(t) => Ok(&**t),
+                    _ => Err(Error::WrongType {
+                        member: "scope",
+                        expected: "an array of strings",
+                    }),
+                })
+                .collect::<Result<Vec<&str>, Error>>()?;
+            Scope::from_tokens(tokens).map(Some)
         }
         Member::Null if opts.profile != Profile::Strict => {
             quirks.add(Quirk::NullMember);
@@ -776,18 +750,16 @@ fn build_token(
     mut quirks: Quirks,
 ) -> Result<TokenResponse, Error> {
     let strict = opts.profile == Profile::Strict;
-    if let Some(name) = known.duplicate {
-        return Err(Error::InvalidValue {
-            member: name,
-            reason: "sent more than once",
-        });
-    }
     let json::Known {
         slots:
             [access_token, token_type, expires_in, refresh_token, scope, id_token, issued_token_type, _, error_description, error_uri],
-        mut extra,
+        extra,
         ..
     } = known;
+    let mut extra: Map<String, Value> = extra
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_value()))
+        .collect();
     let expires_in = match expires_in {
         Some(v) => expires_in_secs(v, opts, &mut quirks)?,
         None => None,

@@ -36,30 +36,54 @@ pub(crate) fn validate_token(token: &str) -> Result<(), Error> {
 }
 
 impl Scope {
+    /// The most tokens a scope may hold, counted as sent (duplicates included). Real grants
+    /// carry a handful to a few hundred tokens; ten thousand is far beyond any provider, while it
+    /// keeps the work on a hostile `scope` (a 1 MiB body holds ~250,000 two-byte tokens) small
+    /// and predictable. More is [`Error::TooManyScopeTokens`].
+    pub const MAX_TOKENS: usize = 10_000;
+
     /// The empty scope.
     pub fn empty() -> Self {
         Self(String::new())
     }
 
     /// Parses a space-delimited scope string. Runs of spaces are tolerated; any other character
-    /// outside RFC 6749 §3.3 is an [`Error::InvalidScope`].
+    /// outside RFC 6749 §3.3 is an [`Error::InvalidScope`], more than [`Scope::MAX_TOKENS`]
+    /// tokens [`Error::TooManyScopeTokens`]. Work is O(n log n) in the number of tokens.
     pub fn parse(s: &str) -> Result<Self, Error> {
         Self::from_tokens(s.split(' ').filter(|t| !t.is_empty()))
     }
 
-    /// Builds a scope from individual tokens, validating each and removing duplicates.
+    /// Builds a scope from individual tokens, validating each and removing duplicates (the first
+    /// occurrence keeps its place). At most [`Scope::MAX_TOKENS`] tokens; O(n log n).
     pub fn from_tokens<'a>(tokens: impl IntoIterator<Item = &'a str>) -> Result<Self, Error> {
-        let mut out = Scope(String::new());
+        let mut list: Vec<&str> = Vec::new();
         for token in tokens {
-            out.insert(token)?;
+            validate_token(token)?;
+            if list.len() == Self::MAX_TOKENS {
+                return Err(too_many());
+            }
+            list.push(token);
         }
-        Ok(out)
+        let keep = first_occurrences(&list);
+        let mut out = String::with_capacity(list.iter().map(|t| t.len() + 1).sum());
+        for (token, _) in list.iter().zip(&keep).filter(|(_, k)| **k) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(token);
+        }
+        Ok(Scope(out))
     }
 
-    /// Adds one token (no-op when already present).
+    /// Adds one token (no-op when already present). Costs O(n) in the tokens already held: to
+    /// build a large scope, use [`Scope::from_tokens`].
     pub fn insert(&mut self, token: &str) -> Result<(), Error> {
         validate_token(token)?;
         if !self.contains(token) {
+            if self.len() >= Self::MAX_TOKENS {
+                return Err(too_many());
+            }
             if !self.0.is_empty() {
                 self.0.push(' ');
             }
@@ -68,14 +92,19 @@ impl Scope {
         Ok(())
     }
 
-    /// Whether the scope holds `token`.
+    /// Whether the scope holds `token` (one linear scan).
     pub fn contains(&self, token: &str) -> bool {
         self.iter().any(|t| t == token)
     }
 
-    /// Whether every token of `other` is in `self`.
+    /// Whether every token of `other` is in `self`. O((n + m) log n) for large scopes.
     pub fn is_superset_of(&self, other: &Scope) -> bool {
-        other.iter().all(|t| self.contains(t))
+        if other.len() <= 8 {
+            return other.iter().all(|t| self.contains(t));
+        }
+        let mut mine: Vec<&str> = self.iter().collect();
+        mine.sort_unstable();
+        other.iter().all(|t| mine.binary_search(&t).is_ok())
     }
 
     /// The tokens, in order.
@@ -85,7 +114,12 @@ impl Scope {
 
     /// Number of tokens.
     pub fn len(&self) -> usize {
-        self.iter().count()
+        // Normalized: tokens are separated by exactly one space.
+        if self.0.is_empty() {
+            0
+        } else {
+            self.0.bytes().filter(|&b| b == b' ').count() + 1
+        }
     }
 
     /// Whether there are no tokens.
@@ -104,7 +138,8 @@ impl Scope {
     }
 
     /// Takes a scope string as received, without copying when it is already normalized (one
-    /// pass: valid characters, single spaces, no duplicate tokens).
+    /// pass: valid characters, single spaces, token count; then a duplicate check that is
+    /// pairwise for a handful of tokens and a sort beyond).
     pub(crate) fn from_owned(s: String) -> Result<Self, Error> {
         let b = s.as_bytes();
         let mut tokens = 0usize;
@@ -119,6 +154,9 @@ impl Scope {
             } else if is_scope_char(c) {
                 if prev_space {
                     tokens += 1;
+                    if tokens > Self::MAX_TOKENS {
+                        return Err(too_many());
+                    }
                 }
                 prev_space = false;
             } else {
@@ -129,30 +167,56 @@ impl Scope {
         if !b.is_empty() && prev_space {
             normalized = false;
         }
-        if normalized && tokens > 1 {
-            // Normalized: tokens are separated by exactly one space. Compare them pairwise
-            // from one split into a small table (servers send a handful of tokens).
-            let mut table: [&[u8]; 16] = [&[]; 16];
-            let has_dup = if tokens <= table.len() {
-                for (slot, t) in table.iter_mut().zip(b.split(|&c| c == b' ')) {
-                    *slot = t;
-                }
-                let seen = &table[..tokens];
-                (1..tokens).any(|i| seen[..i].contains(&seen[i]))
-            } else {
-                let all: Vec<&[u8]> = b.split(|&c| c == b' ').collect();
-                (1..all.len()).any(|i| all[..i].contains(&all[i]))
-            };
-            if has_dup {
-                return Self::parse(&s);
-            }
-            return Ok(Scope(s));
+        if !normalized {
+            return Self::parse(&s);
         }
-        if normalized {
-            return Ok(Scope(s));
+        if tokens > 1 && has_duplicate(b, tokens) {
+            return Self::parse(&s);
         }
-        Self::parse(&s)
+        Ok(Scope(s))
     }
+}
+
+fn too_many() -> Error {
+    Error::TooManyScopeTokens {
+        limit: Scope::MAX_TOKENS,
+    }
+}
+
+/// Up to this many tokens, duplicates are found by comparing every pair (at most 120
+/// comparisons, no allocation); beyond, by sorting.
+const PAIRWISE_MAX: usize = 16;
+
+/// Whether the normalized scope `b` (tokens separated by single spaces) repeats a token.
+/// O(n log n) comparisons.
+fn has_duplicate(b: &[u8], tokens: usize) -> bool {
+    if tokens <= PAIRWISE_MAX {
+        let mut table: [&[u8]; PAIRWISE_MAX] = [&[]; PAIRWISE_MAX];
+        for (slot, t) in table.iter_mut().zip(b.split(|&c| c == b' ')) {
+            *slot = t;
+        }
+        let seen = &table[..tokens];
+        return (1..tokens).any(|i| seen[..i].contains(&seen[i]));
+    }
+    let mut all: Vec<&[u8]> = b.split(|&c| c == b' ').collect();
+    all.sort_unstable();
+    all.windows(2).any(|w| w[0] == w[1])
+}
+
+/// For each token, whether it is the first occurrence of its value. O(n log n) comparisons.
+fn first_occurrences(list: &[&str]) -> Vec<bool> {
+    let n = list.len();
+    if n <= PAIRWISE_MAX {
+        return (0..n).map(|i| !list[..i].contains(&list[i])).collect();
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    // Stable: equal tokens stay in input order, so the first of each run is the first seen.
+    order.sort_by(|&a, &b| list[a].cmp(list[b]));
+    let mut keep = vec![false; n];
+    for (j, &i) in order.iter().enumerate() {
+        keep[i] = j == 0 || list[order[j - 1]] != list[i];
+    }
+    keep
 }
 
 impl fmt::Debug for Scope {

@@ -244,9 +244,8 @@ fn typed_failures() {
             br#"{"access_token":"a","access_token":"b","token_type":"Bearer"}"#
         )
         .unwrap_err(),
-        Error::InvalidValue {
-            member: "access_token",
-            reason: "sent more than once"
+        Error::DuplicateMember {
+            member: "access_token".into()
         }
     );
     // Non-2xx without an error member.
