@@ -106,6 +106,25 @@
 
 #![forbid(unsafe_code)]
 
+/// Fails to compile when `$t` implements `$tr`: the trait-ambiguity trick behind
+/// `static_assertions::assert_not_impl_any!`, without the dependency. With the bound met, both
+/// blanket impls apply and `<$t as AmbiguousIfImpl<_>>` cannot be inferred.
+#[cfg(test)]
+macro_rules! assert_not_impl {
+    ($t:ty: $tr:path) => {{
+        trait AmbiguousIfImpl<A> {
+            fn some_item() {}
+        }
+        impl<T: ?Sized> AmbiguousIfImpl<()> for T {}
+        #[allow(dead_code)]
+        struct Invalid;
+        impl<T: ?Sized + $tr> AmbiguousIfImpl<Invalid> for T {}
+        let _ = <$t as AmbiguousIfImpl<_>>::some_item;
+    }};
+}
+#[cfg(test)]
+pub(crate) use assert_not_impl;
+
 pub mod alg;
 pub mod assertion;
 pub mod backend;
