@@ -125,11 +125,15 @@
 //! one), use the rust-crypto backend, or only deterministic algorithms.
 //!
 //! ## Secrets in memory
-//! [`PrivateKey`], parsed JWK members, HMAC secrets and minted assertions
-//! ([`grantwire::SecretString`]) are zeroized on drop and never shown by `Debug` or in errors.
-//! The pure-Rust backend's key objects zeroize themselves; aws-lc-rs clears key memory when it
-//! frees it; ring offers no zeroization of its key objects, which live as long as the
-//! [`SigningKey`].
+//! [`PrivateKey`], parsed JWK members, HMAC secrets, minted assertions and compact JWS
+//! ([`grantwire::SecretString`]) and raw signatures ([`Signature`]) are zeroized on drop and
+//! never shown by `Debug` or in errors; none of the key types has `PartialEq` (a secret
+//! comparison would not be constant-time; HMAC verification uses each backend's constant-time
+//! check). The hedging key of the pure-Rust signers is not `Clone` and is zeroized on drop.
+//! The pure-Rust backend's RSA, EC and Ed25519 key objects zeroize themselves, but its keyed
+//! HMAC state (`hmac` 0.12 has no zeroization) is not wiped; aws-lc-rs clears key memory when
+//! it frees it; ring offers no zeroization of its key objects. Those unwiped objects live as
+//! long as the [`SigningKey`] (and its clones, which share them).
 //!
 //! ## Bounded work
 //! Key inputs are capped at 64 KiB ([`key::MAX_KEY_INPUT`]), JWK sets at 256 KiB, RSA moduli at
