@@ -58,8 +58,10 @@ pub(crate) enum KeyInner {
     Oct(Zeroizing<Vec<u8>>),
 }
 
-/// Public key material, backend-neutral.
-#[derive(Clone, PartialEq, Eq)]
+/// Public key material, backend-neutral. For HMAC it holds the shared secret, so it has no
+/// `PartialEq`: an `==` over it would be a non-constant-time secret comparison (compare
+/// secrets with `subtle`, as the HMAC verifiers of every backend do).
+#[derive(Clone)]
 pub(crate) enum PublicMaterial {
     Rsa { n: Vec<u8>, e: Vec<u8> },
     Ec { curve: Curve, point: Vec<u8> },
@@ -715,5 +717,22 @@ pub(crate) fn parse_spki(der_bytes: &[u8]) -> Result<PublicMaterial, Error> {
             reason:
                 "unknown public key algorithm: use an RSA key or an EC key on P-256, P-384 or P-521",
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_bearing_key_types_have_no_equality_and_no_copies() {
+        // Compile-time checks: these lines stop compiling if a derive comes back.
+        crate::assert_not_impl!(PublicMaterial: PartialEq);
+        crate::assert_not_impl!(KeyInner: PartialEq);
+        crate::assert_not_impl!(KeyInner: Clone);
+        crate::assert_not_impl!(PrivateKey: PartialEq);
+        crate::assert_not_impl!(PrivateKey: Clone);
+        crate::assert_not_impl!(crate::VerifyingKey: PartialEq);
+        crate::assert_not_impl!(crate::SigningKey: PartialEq);
     }
 }

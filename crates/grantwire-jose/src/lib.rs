@@ -60,11 +60,19 @@
 //! | `aws-lc-rs`   | no      | `aws-lc-rs` (AWS-LC, needs a C compiler and cmake-free `cc` build)   |
 //! | `rust-crypto` | no      | pure Rust: `rsa` 0.9, `p256`/`p384`/`p521` 0.13, `ed25519-dalek` 2, `hmac` 0.12, `sha2` 0.10 |
 //!
-//! Features only add backends; they never change behaviour. The crate's tests enable all
-//! three (a self dev-dependency), so the known-answer and equivalence tests always run on each. Every backend is a variant of
-//! [`Backend`] in every build, and one that is not compiled in answers
-//! [`Error::BackendUnavailable`]. [`Backend::default`] is ring, else aws-lc-rs, else
-//! RustCrypto.
+//! Every backend is a variant of [`Backend`] in every build, and one that is not compiled in
+//! answers [`Error::BackendUnavailable`]. The crate's tests enable all three (a self
+//! dev-dependency), so the known-answer and equivalence tests always run on each.
+//!
+//! **Features choose the default backend.** [`SigningKey::new`], [`SigningKey::hmac`] and
+//! the verifying keys use [`Backend::default`]: the first compiled-in backend in the fixed
+//! order ring, aws-lc-rs, RustCrypto. Cargo unifies features across a build, so a crate
+//! elsewhere in your dependency graph that enables `ring` (the default feature) moves your
+//! keys from aws-lc-rs or RustCrypto to ring. Signatures still verify the same everywhere, but
+//! what changes is real: where PS*/ES* randomness comes from (table below), speed, and
+//! whether key objects are zeroized. Where that matters, name the backend when you build the
+//! key: [`SigningKey::with_backend`] and [`VerifyingKey::with_backend`]; [`SigningKey::backend`]
+//! tells which one a key uses.
 //!
 //! ## Design decisions
 //! - **Backends are modules behind features, not crates.** rustls and str0m put each provider
@@ -84,20 +92,48 @@
 //!   their RNG and digest traits. We move when `rsa` 0.10 is stable. Caveat: `rsa` 0.9 is
 //!   subject to RUSTSEC-2023-0071 (Marvin); signing always uses blinding.
 //!
-//! ## Randomness, honestly
-//! The `jti` of every assertion comes from the caller's entropy. The pure-Rust signers draw
-//! PSS salts, RSA blinding and ECDSA nonces from an HMAC-SHA-512 DRBG keyed by the private key
-//! and seeded with the caller's entropy and the message (RFC 6979 §3.6 style hedging), so that
-//! backend is fully Sans-IO. ring and aws-lc-rs take no caller RNG for PS* and ES*: they use
-//! their own system RNG there (HS*, RS* and EdDSA are deterministic and use none). ES512 under the ring
-//! backend uses the pure-Rust path, so it is hedged with the caller's entropy.
+//! ## Randomness, exactly
+//! The `jti` of every assertion comes from the caller's entropy. Whether the signature's own
+//! randomness does depends on the algorithm and the backend ([`Backend::randomness`] answers
+//! the same table in code, and `tests/randomness.rs` checks every cell on every backend):
+//!
+//! | algorithms        | ring                  | aws-lc-rs             | rust-crypto             |
+//! |-------------------|-----------------------|-----------------------|-------------------------|
+//! | HS256/384/512     | deterministic         | deterministic         | deterministic           |
+//! | RS256/384/512     | deterministic         | deterministic¹        | deterministic²          |
+//! | EdDSA             | deterministic         | deterministic         | deterministic           |
+//! | PS256/384/512     | **OS generator**      | **OS generator**      | caller's entropy        |
+//! | ES256, ES384      | **OS generator**³     | **OS generator**³     | caller's entropy        |
+//! | ES512             | caller's entropy⁴     | **OS generator**³     | caller's entropy        |
+//!
+//! - *deterministic*: the same key and message give the same signature, whatever the entropy.
+//! - *caller's entropy*: PSS salts, ECDSA nonces (RFC 6979 §3.6 with the DRBG's bytes as
+//!   additional data for P-256/P-384) and RSA blinding come from an HMAC-SHA-512 DRBG keyed by
+//!   the private key and seeded with 32 bytes of the caller's entropy and the message. Same
+//!   entropy and message, same signature; the operating system is never asked. Fully Sans-IO.
+//! - *OS generator*: ring and aws-lc-rs take no caller RNG for PSS and ECDSA, so they use
+//!   their own generator, seeded by the operating system; the caller's entropy is not read
+//!   and two signatures of one message differ.
+//!
+//! ¹ AWS-LC blinds the RSA private operation with its own generator; the output does not
+//! depend on it. ² Blinded with the caller's entropy (DRBG above). ³ Nonces hedged with the
+//! key and the message by ring and AWS-LC themselves; ring also reads the OS generator once
+//! when an ECDSA [`SigningKey`] is built. ⁴ ring has no P-521: ES512 under ring is the
+//! pure-Rust `p521` path, hedged like the rust-crypto backend.
+//!
+//! For a signer that never touches the OS generator (reproducible tests, a platform without
+//! one), use the rust-crypto backend, or only deterministic algorithms.
 //!
 //! ## Secrets in memory
-//! [`PrivateKey`], parsed JWK members, HMAC secrets and minted assertions
-//! ([`grantwire::SecretString`]) are zeroized on drop and never shown by `Debug` or in errors.
-//! The pure-Rust backend's key objects zeroize themselves; aws-lc-rs clears key memory when it
-//! frees it; ring offers no zeroization of its key objects, which live as long as the
-//! [`SigningKey`].
+//! [`PrivateKey`], parsed JWK members, HMAC secrets, minted assertions and compact JWS
+//! ([`grantwire::SecretString`]) and raw signatures ([`Signature`]) are zeroized on drop and
+//! never shown by `Debug` or in errors; none of the key types has `PartialEq` (a secret
+//! comparison would not be constant-time; HMAC verification uses each backend's constant-time
+//! check). The hedging key of the pure-Rust signers is not `Clone` and is zeroized on drop.
+//! The pure-Rust backend's RSA, EC and Ed25519 key objects zeroize themselves, but its keyed
+//! HMAC state (`hmac` 0.12 has no zeroization) is not wiped; aws-lc-rs clears key memory when
+//! it frees it; ring offers no zeroization of its key objects. Those unwiped objects live as
+//! long as the [`SigningKey`] (and its clones, which share them).
 //!
 //! ## Bounded work
 //! Key inputs are capped at 64 KiB ([`key::MAX_KEY_INPUT`]), JWK sets at 256 KiB, RSA moduli at
@@ -105,6 +141,25 @@
 //! recurse on input and never panic.
 
 #![forbid(unsafe_code)]
+
+/// Fails to compile when `$t` implements `$tr`: the trait-ambiguity trick behind
+/// `static_assertions::assert_not_impl_any!`, without the dependency. With the bound met, both
+/// blanket impls apply and `<$t as AmbiguousIfImpl<_>>` cannot be inferred.
+#[cfg(test)]
+macro_rules! assert_not_impl {
+    ($t:ty: $tr:path) => {{
+        trait AmbiguousIfImpl<A> {
+            fn some_item() {}
+        }
+        impl<T: ?Sized> AmbiguousIfImpl<()> for T {}
+        #[allow(dead_code)]
+        struct Invalid;
+        impl<T: ?Sized + $tr> AmbiguousIfImpl<Invalid> for T {}
+        let _ = <$t as AmbiguousIfImpl<_>>::some_item;
+    }};
+}
+#[cfg(test)]
+pub(crate) use assert_not_impl;
 
 pub mod alg;
 pub mod assertion;
@@ -123,7 +178,7 @@ pub use assertion::{
     Audience, ClientAssertion, ClientSecretJwt, PrivateKeyJwt, CLIENT_ASSERTION_TYPE,
     CLIENT_AUTH_TYP,
 };
-pub use backend::{Backend, JwsSigner, Signature};
+pub use backend::{Backend, JwsSigner, Randomness, Signature};
 pub use bearer::{BearerAssertion, ServiceAccountKey, MAX_BEARER_LIFETIME};
 pub use error::Error;
 pub use jwk::{Jwk, JwkSet};

@@ -4,11 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use grantwire::Entropy;
+use grantwire::{Entropy, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::alg::Algorithm;
-use crate::backend::{Backend, JwsSigner};
+use crate::backend::{Backend, JwsSigner, Signature};
 use crate::error::Error;
 use crate::jwk::{thumbprint, Jwk, JwkSet};
 use crate::key::{check_hmac_len, PrivateKey, PublicMaterial, B64};
@@ -175,33 +175,37 @@ impl SigningKey {
         key.with_algorithm(self.alg).ok()
     }
 
-    /// The raw signature of `signing_input`.
+    /// The raw signature of `signing_input` (RFC 7515 §5.1 step 5). The [`Signature`] is wiped
+    /// on drop: with the signing input it is a bearer credential.
     pub fn sign_raw(
         &self,
         signing_input: &[u8],
         entropy: &mut dyn Entropy,
-    ) -> Result<Vec<u8>, Error> {
-        Ok(self
-            .signer
-            .sign(signing_input, entropy)?
-            .as_bytes()
-            .to_vec())
+    ) -> Result<Signature, Error> {
+        self.signer.sign(signing_input, entropy)
     }
 
     /// Signs `payload` (JSON bytes) as a compact JWS (RFC 7515 §7.1) with the header
     /// `{"alg":…,"kid":…}` plus `typ` when given.
+    ///
+    /// The JWS is a credential, so it comes back as a [`SecretString`]: redacted in `Debug`,
+    /// wiped on drop, read with [`SecretString::secret`].
     pub fn sign_compact(
         &self,
         payload: &[u8],
         typ: Option<&str>,
         entropy: &mut dyn Entropy,
-    ) -> Result<String, Error> {
+    ) -> Result<SecretString, Error> {
         let header = Header::new(self, typ, None);
-        let mut out = String::with_capacity(header.encoded.len() + payload.len() * 4 / 3 + 700);
+        // Sized once for the whole JWS, so no reallocation leaves a copy behind.
+        let b64_len = |n: usize| n.div_ceil(3) * 4;
+        let mut out = String::with_capacity(
+            header.encoded.len() + 1 + b64_len(payload.len()) + 1 + b64_len(self.sig_len),
+        );
         out.push_str(&header.encoded);
         out.push('.');
         B64.encode_string(payload, &mut out);
-        self.finish(out, entropy)
+        self.finish(out, entropy).map(SecretString::new)
     }
 
     /// Appends `.signature` to a signing input.

@@ -88,3 +88,33 @@ fn every_backend_rejects_a_tampered_signature() {
         }
     }
 }
+
+#[test]
+fn default_backend_is_the_first_compiled_in_of_ring_aws_lc_rs_rust_crypto() {
+    // The documented precedence, written out rather than derived from the code.
+    let expected = if cfg!(feature = "ring") {
+        Backend::Ring
+    } else if cfg!(feature = "aws-lc-rs") {
+        Backend::AwsLc
+    } else {
+        Backend::RustCrypto
+    };
+    assert_eq!(Backend::default(), expected);
+    assert_eq!(Backend::available()[0], expected);
+    assert_eq!(signing_key(Algorithm::ES256).backend(), Some(expected));
+    let hmac = SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap();
+    assert_eq!(hmac.backend(), Some(expected));
+
+    // Naming a backend at key construction always wins over the default.
+    for b in Backend::available() {
+        let key = SigningKey::with_backend(b, Algorithm::ES256, &key_for(Algorithm::ES256));
+        assert_eq!(key.unwrap().backend(), Some(b));
+    }
+    // A backend that is not compiled in is an error, never a silent fallback.
+    for b in [Backend::Ring, Backend::AwsLc, Backend::RustCrypto] {
+        if !b.is_available() {
+            let err = SigningKey::with_backend(b, Algorithm::HS256, &key_for(Algorithm::HS256));
+            assert!(err.is_err());
+        }
+    }
+}

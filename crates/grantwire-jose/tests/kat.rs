@@ -126,11 +126,11 @@ fn rfc7515_a3_es256_verifies_and_signs() {
             let sig = signer
                 .sign_raw(input.as_bytes(), &mut no_entropy())
                 .unwrap();
-            assert_eq!(sig.len(), 64);
+            assert_eq!(sig.as_bytes().len(), 64);
             from_pem
                 .clone()
                 .with_backend(b)
-                .verify_signature(Algorithm::ES256, input.as_bytes(), &sig)
+                .verify_signature(Algorithm::ES256, input.as_bytes(), sig.as_bytes())
                 .unwrap();
         }
     }
@@ -152,11 +152,11 @@ fn rfc7515_a4_es512_verifies_and_signs() {
         for key in [&pem_key, &jwk_key] {
             let signer = SigningKey::with_backend(b, Algorithm::ES512, key).unwrap();
             let sig = signer.sign_raw(b"Payload", &mut no_entropy()).unwrap();
-            assert_eq!(sig.len(), 132);
+            assert_eq!(sig.as_bytes().len(), 132);
             from_jwk
                 .clone()
                 .with_backend(b)
-                .verify_signature(Algorithm::ES512, b"Payload", &sig)
+                .verify_signature(Algorithm::ES512, b"Payload", sig.as_bytes())
                 .unwrap();
         }
     }
@@ -221,7 +221,7 @@ fn rfc7520_section4_signatures() {
             public
                 .clone()
                 .with_backend(b)
-                .verify_signature(alg, input.as_bytes(), &sig)
+                .verify_signature(alg, input.as_bytes(), sig.as_bytes())
                 .unwrap();
         }
     }
@@ -236,7 +236,7 @@ fn header_built_by_signing_key_matches_rfc7520_4_1() {
     let jws = key
         .sign_compact(payload.as_bytes(), None, &mut no_entropy())
         .unwrap();
-    assert_eq!(jws, vector("rfc7520_4.1.jws"));
+    assert_eq!(jws.secret(), vector("rfc7520_4.1.jws"));
 }
 
 #[test]

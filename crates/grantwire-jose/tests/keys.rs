@@ -280,7 +280,7 @@ fn ed25519_pkcs8_pem_without_public_key_signs_on_every_backend() {
         let sig = k.sign_raw(b"msg", &mut |x: &mut [u8]| x.fill(0)).unwrap();
         k.verifying_key()
             .unwrap()
-            .verify_signature(Algorithm::EdDSA, b"msg", &sig)
+            .verify_signature(Algorithm::EdDSA, b"msg", sig.as_bytes())
             .unwrap();
         prints.push(k.thumbprint().unwrap());
     }

@@ -18,6 +18,8 @@ fn token(key: &SigningKey, claims: serde_json::Value) -> String {
     let mut e = counter_entropy();
     key.sign_compact(claims.to_string().as_bytes(), None, &mut e)
         .unwrap()
+        .secret()
+        .to_owned()
 }
 
 fn std_claims() -> serde_json::Value {

@@ -168,7 +168,9 @@ pub(crate) fn jwt_access_token(
         }
     }
     let payload = serde_json::to_vec(&claims).ok()?;
-    key.sign_compact(&payload, Some("at+jwt"), entropy).ok()
+    key.sign_compact(&payload, Some("at+jwt"), entropy)
+        .ok()
+        .map(|jwt| jwt.secret().to_owned())
 }
 
 /// Client authentication methods implemented (RFC 8414 §2 names).

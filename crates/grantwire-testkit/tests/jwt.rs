@@ -281,6 +281,8 @@ fn signed(k: &SigningKey, claims: serde_json::Value, rng: &mut Rng) -> String {
     let mut e = |b: &mut [u8]| rng.fill(b);
     k.sign_compact(&serde_json::to_vec(&claims).unwrap(), None, &mut e)
         .unwrap()
+        .secret()
+        .to_owned()
 }
 
 #[test]

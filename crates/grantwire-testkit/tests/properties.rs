@@ -279,7 +279,7 @@ fn token_request(s: &mut AuthServer, rng: &mut Rng, case: &Case<'_>) -> Option<R
             let assertion = key
                 .sign_compact(&serde_json::to_vec(&claims).unwrap(), None, &mut e)
                 .unwrap();
-            let grant = JwtBearer::new(SecretString::new(assertion)).scope(apply_scope(&scope));
+            let grant = JwtBearer::new(assertion).scope(apply_scope(&scope));
             build(T0, rng, |c| grant.to_request(&ep, auth, c)).unwrap()
         }
         Grant::TokenExchange => {

@@ -38,9 +38,9 @@ pub trait JwsSigner: Send + Sync {
     fn algorithm(&self) -> Algorithm;
 
     /// Signs `signing_input` and returns the raw JWS signature (for ECDSA the fixed-width
-    /// `R || S` of RFC 7518 §3.4). `entropy` is the caller's randomness: the pure-Rust backend
-    /// draws PSS salts, ECDSA hedging and RSA blinding from it; ring and aws-lc-rs use their own
-    /// system RNG for PS* and ES* (their APIs take no caller RNG there).
+    /// `R || S` of RFC 7518 §3.4). `entropy` is the caller's randomness; which built-in
+    /// signers use it, and which use their library's own generator instead, is
+    /// [`Backend::randomness`].
     fn sign(&self, signing_input: &[u8], entropy: &mut dyn Entropy) -> Result<Signature, Error>;
 }
 
@@ -110,6 +110,26 @@ impl Drop for Signature {
     }
 }
 
+/// Where the randomness of a signature comes from: [`Backend::randomness`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Randomness {
+    /// None in the signature value: the same key and message give the same signature whatever
+    /// the caller's entropy (HMAC, RSASSA-PKCS1-v1_5, Ed25519). RSA signing may still blind
+    /// the private operation internally: with the caller's entropy on the pure-Rust backend,
+    /// with AWS-LC's own generator on aws-lc-rs; ring does not blind.
+    Deterministic,
+    /// The caller's entropy, hedged with the key and the message (see the crate docs): the
+    /// same entropy and message give the same signature, and the operating system's generator
+    /// is never read. Fully Sans-IO.
+    Caller,
+    /// The library's own generator, seeded by the operating system: the caller's entropy is
+    /// not consulted, and two signatures of the same message differ. ring and AWS-LC also mix
+    /// the key and the message into ECDSA nonces, so a weak system RNG alone does not reveal
+    /// the key.
+    System,
+}
+
 /// A crypto backend. Every variant exists in every build; one whose cargo feature is off
 /// answers [`Error::BackendUnavailable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -148,6 +168,25 @@ impl Backend {
             Backend::Ring => "ring",
             Backend::AwsLc => "aws-lc-rs",
             Backend::RustCrypto => "rust-crypto",
+        }
+    }
+
+    /// Where the randomness in a signature by this backend for `alg` comes from (the table
+    /// "Randomness, exactly" in the crate docs). The same in every build: it describes the
+    /// backend, compiled in or not.
+    pub fn randomness(self, alg: Algorithm) -> Randomness {
+        use crate::alg::Family;
+        match (self, alg.family()) {
+            // HMAC, RSASSA-PKCS1-v1_5 (RFC 8017 §8.2) and Ed25519 (RFC 8032 §5.1.6) have no
+            // randomness in the signature value.
+            (_, Family::Hmac | Family::RsaPkcs1 | Family::EdDsa) => Randomness::Deterministic,
+            // The pure-Rust signers, and ES512 under ring (ring has no P-521: the pure-Rust
+            // `p521` path), take every random byte from the hedged DRBG over the caller's
+            // entropy.
+            (Backend::RustCrypto, _) => Randomness::Caller,
+            (Backend::Ring, _) if alg == Algorithm::ES512 => Randomness::Caller,
+            // ring's and aws-lc-rs's PSS and ECDSA APIs take no caller RNG.
+            (Backend::Ring | Backend::AwsLc, _) => Randomness::System,
         }
     }
 
@@ -199,7 +238,10 @@ impl Backend {
 }
 
 impl Default for Backend {
-    /// ring when compiled in, else aws-lc-rs, else the pure-Rust backend.
+    /// The first compiled-in backend in the fixed order ring, aws-lc-rs, RustCrypto (see
+    /// the crate docs: cargo unifies features across a build, so another crate enabling `ring`
+    /// changes this; name the backend with
+    /// [`SigningKey::with_backend`](crate::SigningKey::with_backend) where that matters).
     fn default() -> Self {
         if cfg!(feature = "ring") {
             Backend::Ring

@@ -12,39 +12,50 @@ use grantwire::Entropy;
 use hmac::{Hmac, Mac};
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha512};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// The keyed HMAC state a signer prepares once from its private key.
-#[derive(Clone)]
-pub(crate) struct HedgeKey(Hmac<Sha512>);
+/// The hedging key a signer derives once from its private key: SHA-512 of the private key,
+/// zero-padded to the SHA-512 block (HMAC pads a shorter key the same way, RFC 2104 §2).
+///
+/// Not `Clone` (a copy would be one more secret to track) and wiped on drop. Only the key bytes
+/// are kept: `hmac` 0.12 offers no zeroization of its keyed state, so that state is rebuilt
+/// for each use (two SHA-512 blocks, well under a microsecond) and lives only on the stack of
+/// one signature instead of as long as the key.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub(crate) struct HedgeKey {
+    block: [u8; 128],
+}
 
 impl HedgeKey {
     pub(crate) fn new(secret: &[u8]) -> Self {
-        // A block-sized key (SHA-512 of the secret, zero-padded to 128 bytes) makes the
-        // infallible constructor usable.
         let mut block = [0u8; 128];
         block[..64].copy_from_slice(&Sha512::digest(secret));
-        let key = hmac::digest::generic_array::GenericArray::clone_from_slice(&block);
-        block.zeroize();
-        Self(<Hmac<Sha512> as hmac::digest::KeyInit>::new(&key))
+        Self { block }
+    }
+
+    /// A fresh HMAC-SHA-512 keyed with this key.
+    fn mac(&self) -> Hmac<Sha512> {
+        // A block-sized key makes the infallible constructor usable.
+        <Hmac<Sha512> as hmac::digest::KeyInit>::new(
+            hmac::digest::generic_array::GenericArray::from_slice(&self.block),
+        )
     }
 }
 
-pub(crate) struct HedgedRng {
-    mac: Hmac<Sha512>,
+pub(crate) struct HedgedRng<'k> {
+    key: &'k HedgeKey,
     seed: [u8; 64],
     counter: u64,
     buf: [u8; 64],
     used: usize,
 }
 
-impl HedgedRng {
-    pub(crate) fn new(key: &HedgeKey, entropy: &mut dyn Entropy, message: &[u8]) -> Self {
+impl<'k> HedgedRng<'k> {
+    pub(crate) fn new(key: &'k HedgeKey, entropy: &mut dyn Entropy, message: &[u8]) -> Self {
         let mut fresh = [0u8; 32];
         entropy.fill_bytes(&mut fresh);
         let seed: [u8; 64] = key
-            .0
-            .clone()
+            .mac()
             .chain_update(b"grantwire-jose hedged signing v1")
             .chain_update(fresh)
             .chain_update(Sha512::digest(message))
@@ -53,7 +64,7 @@ impl HedgedRng {
             .into();
         fresh.zeroize();
         Self {
-            mac: key.0.clone(),
+            key,
             seed,
             counter: 0,
             buf: [0; 64],
@@ -63,8 +74,8 @@ impl HedgedRng {
 
     fn refill(&mut self) {
         self.buf = self
-            .mac
-            .clone()
+            .key
+            .mac()
             .chain_update(self.seed)
             .chain_update(self.counter.to_be_bytes())
             .finalize()
@@ -75,14 +86,14 @@ impl HedgedRng {
     }
 }
 
-impl Drop for HedgedRng {
+impl Drop for HedgedRng<'_> {
     fn drop(&mut self) {
         self.seed.zeroize();
         self.buf.zeroize();
     }
 }
 
-impl RngCore for HedgedRng {
+impl RngCore for HedgedRng<'_> {
     fn next_u32(&mut self) -> u32 {
         let mut b = [0u8; 4];
         self.fill_bytes(&mut b);
@@ -114,7 +125,7 @@ impl RngCore for HedgedRng {
     }
 }
 
-impl CryptoRng for HedgedRng {}
+impl CryptoRng for HedgedRng<'_> {}
 
 #[cfg(test)]
 mod tests {
@@ -133,5 +144,41 @@ mod tests {
         HedgedRng::new(&key, &mut zero, b"message one").fill_bytes(&mut c);
         assert_eq!(a, c);
         assert_ne!(a[..32], a[64..96]);
+    }
+
+    #[test]
+    fn hedge_key_is_wiped_and_cannot_be_copied() {
+        crate::assert_not_impl!(HedgeKey: Clone);
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<HedgeKey>();
+
+        let mut key = HedgeKey::new(b"private key bytes");
+        assert!(key.block[..64].iter().any(|&b| b != 0));
+        key.zeroize();
+        assert!(key.block.iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn output_is_the_documented_construction() {
+        // HMAC-SHA-512(K, "grantwire-jose hedged signing v1" || entropy || SHA-512(msg)) seeds
+        // HMAC-SHA-512(K, seed || counter) blocks, K = SHA-512(private key): pinned so that
+        // refactoring the key handling cannot silently change signatures.
+        let k = Sha512::digest(b"private key bytes");
+        let mac = || <Hmac<Sha512> as Mac>::new_from_slice(&k).unwrap();
+        let seed = mac()
+            .chain_update(b"grantwire-jose hedged signing v1")
+            .chain_update([7u8; 32])
+            .chain_update(Sha512::digest(b"msg"))
+            .finalize()
+            .into_bytes();
+        let block0 = mac()
+            .chain_update(seed)
+            .chain_update(0u64.to_be_bytes())
+            .finalize()
+            .into_bytes();
+        let key = HedgeKey::new(b"private key bytes");
+        let mut out = [0u8; 64];
+        HedgedRng::new(&key, &mut |b: &mut [u8]| b.fill(7), b"msg").fill_bytes(&mut out);
+        assert_eq!(out[..], block0[..]);
     }
 }
