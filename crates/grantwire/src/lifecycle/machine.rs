@@ -366,7 +366,8 @@ impl TokenLifecycle {
     // ---- input ---------------------------------------------------------------------------
 
     /// Feeds the answer to request `id`, received at the instant `now`: the token's age runs
-    /// from here.
+    /// from here. An answer for an id that is not in flight (timed out, already answered) or
+    /// whose request was never built is [`Handled::Stale`] and ignored.
     pub fn handle_response(
         &mut self,
         id: RequestId,
