@@ -166,6 +166,16 @@ pub enum Error {
         /// What went wrong (never key material).
         message: String,
     },
+    /// A client-authentication method could not complete for a reason that may pass: a remote
+    /// signer or key store timed out or was unreachable. Custom signers return it so that a
+    /// retry (the token lifecycle's backoff) is worth it; see [`Error::is_configuration`].
+    #[error("{method} client authentication is temporarily unavailable: {message}")]
+    ClientAuthenticationUnavailable {
+        /// The method.
+        method: AuthMethod,
+        /// What went wrong (never key material).
+        message: String,
+    },
 }
 
 impl Error {
@@ -186,6 +196,26 @@ impl Error {
             Error::OAuth(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl Error {
+    /// Whether this error comes from the caller's configuration (endpoint, parameters, scope,
+    /// client authentication: a bad key, a missing issuer for the audience, ...), so repeating
+    /// the same operation cannot succeed until the configuration changes. `false` for server
+    /// answers, unparsable responses and [`Error::ClientAuthenticationUnavailable`]. The token
+    /// lifecycle halts on a request that cannot be built for a configuration error and retries
+    /// the others with backoff.
+    pub fn is_configuration(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidScope { .. }
+                | Error::InvalidUrl { .. }
+                | Error::InsecureEndpoint
+                | Error::DuplicateParameter { .. }
+                | Error::InvalidParameter { .. }
+                | Error::ClientAuthentication { .. }
+        )
     }
 }
 

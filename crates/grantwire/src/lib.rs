@@ -43,7 +43,8 @@
 //! - Provider presets as data ([`providers`]: Auth0, Okta, Entra ID, Google service accounts,
 //!   AWS Cognito, Salesforce, Keycloak).
 //! - The token lifecycle state machine ([`lifecycle`]): single flight, proactive refresh,
-//!   backoff with jitter honouring `Retry-After`, refresh-token rotation, events.
+//!   backoff with jitter honouring `Retry-After`, refresh-token rotation, events; scheduled on
+//!   a monotonic `Instant` the caller passes in, so wall-clock steps change nothing.
 //! - Secret newtypes that redact `Debug`, have no `Display`, compare in constant time and
 //!   zeroize on drop; built requests ([`SecretRequest`]) that redact their body in `Debug`,
 //!   allocate it once and wipe it on drop.

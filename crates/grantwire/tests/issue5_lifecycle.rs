@@ -2,12 +2,13 @@
 //! deadline, and properties over random schedules.
 
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::lifecycle::{
     Event, FetchError, FetchKind, Handled, LifecycleConfig, LifecycleKey, Poll, RequestId, Retry,
-    TokenLifecycle, TokenLifecycles,
+    TokenLifecycle, TokenLifecycles, WaitFor,
 };
 use grantwire::{
     AccessToken, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, ErrorCode,
@@ -17,12 +18,30 @@ use proptest::prelude::*;
 
 const BASE: u64 = 1_700_000_000;
 
-fn t(secs: u64) -> SystemTime {
+/// The monotonic instant the tests count from, far enough from the boot-time origin of
+/// `Instant` that tests can step years backwards.
+fn base() -> Instant {
+    static BASE_INSTANT: OnceLock<Instant> = OnceLock::new();
+    *BASE_INSTANT.get_or_init(|| Instant::now() + Duration::from_secs(50 * 365 * 86_400))
+}
+
+/// The monotonic instant `secs` after [`base`]: what every input takes.
+fn t(secs: u64) -> Instant {
+    base() + Duration::from_secs(secs)
+}
+
+fn ms(millis: u64) -> Instant {
+    base() + Duration::from_millis(millis)
+}
+
+/// The wall-clock time `secs` after the tests' epoch: only for contexts and reports.
+fn wall(secs: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(BASE + secs)
 }
 
-fn ms(millis: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(BASE) + Duration::from_millis(millis)
+/// The wall-clock time matching `now` when the wall clock is right.
+fn wall_of(now: Instant) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(BASE) + now.saturating_duration_since(base())
 }
 
 fn machine(config: LifecycleConfig) -> TokenLifecycle {
@@ -60,24 +79,26 @@ fn error_body(code: &str) -> Vec<u8> {
 }
 
 /// Expects `Send`, builds the request with `jitter_byte` as entropy, returns id and body.
-fn send(lc: &mut TokenLifecycle, now: SystemTime, jitter_byte: u8) -> (RequestId, String) {
+fn send(lc: &mut TokenLifecycle, now: Instant, jitter_byte: u8) -> (RequestId, String) {
     let id = match lc.poll(now) {
         Poll::Send(id) => id,
         other => panic!("expected Send, got {other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(jitter_byte);
-    let req = lc.request(id, &mut Context::new(now, &mut rng)).unwrap();
+    let req = lc
+        .request(id, &mut Context::new(wall_of(now), &mut rng))
+        .unwrap();
     (id, String::from_utf8(req.body().to_vec()).unwrap())
 }
 
-fn ok(lc: &mut TokenLifecycle, id: RequestId, body: &[u8], now: SystemTime) {
+fn ok(lc: &mut TokenLifecycle, id: RequestId, body: &[u8], now: Instant) {
     assert_eq!(
         lc.handle_response(id, StatusCode::OK, &json(), body, now),
         Handled::Token
     );
 }
 
-fn ready_secret(lc: &mut TokenLifecycle, now: SystemTime) -> String {
+fn ready_secret(lc: &mut TokenLifecycle, now: Instant) -> String {
     match lc.poll(now) {
         Poll::Ready(tok) => tok.access_token().secret().to_owned(),
         other => panic!("expected Ready, got {other:?}"),
@@ -100,7 +121,7 @@ fn absurd_configurations_and_clocks_do_not_panic() {
         max_retry_after: Duration::MAX,
         ..LifecycleConfig::default()
     };
-    for start in [t(0), UNIX_EPOCH + Duration::from_secs(i64::MAX as u64 / 2)] {
+    for start in [t(0), t(0) + Duration::from_secs(i64::MAX as u64 / 4)] {
         let mut lc = machine(cfg);
         let (id, _) = send(&mut lc, start, 0xFF);
         let _ = lc.handle_response(id, StatusCode::SERVICE_UNAVAILABLE, &json(), b"{}", start);
@@ -132,7 +153,7 @@ fn first_poll_sends_the_grant_and_a_fresh_token_is_served_without_requests() {
     match events(&mut lc).as_slice() {
         [Event::Obtained(o)] => {
             assert_eq!(o.access_token.secret(), "A");
-            assert_eq!(o.expires_at, t(3601));
+            assert_eq!(o.expires_at, wall(3601));
             assert!(o.expiry_known);
             assert!(o.refresh_token.is_none());
         }
@@ -144,37 +165,39 @@ fn first_poll_sends_the_grant_and_a_fresh_token_is_served_without_requests() {
     }
     let tok = lc.token().unwrap();
     assert_eq!(tok.token_type(), TokenType::Bearer);
-    assert_eq!(tok.received_at(), t(1));
+    assert_eq!(tok.received(), t(1));
+    assert_eq!(tok.received_at(), wall(1));
+    assert_eq!(tok.valid_until(), t(3601));
 }
 
 #[test]
 fn refresh_time_is_share_or_buffer_whichever_first_and_buffer_at_most_half() {
     let c = LifecycleConfig::default();
     // 1 h: 80 % = 48 min, buffer 5 min before = 55 min -> 48 min.
-    assert_eq!(c.refresh_at(t(0), t(3600)), t(2880));
+    let secs = Duration::from_secs;
+    assert_eq!(c.refresh_after(secs(3600)), secs(2880));
     // 10 min: 80 % = 8 min, 5 min before expiry = 5 min -> 5 min.
-    assert_eq!(c.refresh_at(t(0), t(600)), t(300));
+    assert_eq!(c.refresh_after(secs(600)), secs(300));
     // 6 min: buffer 5 min would be at 1 min; capped to half the lifetime -> 3 min.
-    assert_eq!(c.refresh_at(t(0), t(360)), t(180));
-    assert_eq!(c.refresh_at(t(0), t(60)), t(30));
+    assert_eq!(c.refresh_after(secs(360)), secs(180));
+    assert_eq!(c.refresh_after(secs(60)), secs(30));
     let odd = LifecycleConfig {
         refresh_share: f64::NAN,
         ..c
     };
-    assert_eq!(odd.refresh_at(t(0), t(100)), t(50));
+    assert_eq!(odd.refresh_after(secs(100)), secs(50));
     let zero = LifecycleConfig {
         refresh_share: 0.0,
         ..c
     };
-    assert_eq!(zero.refresh_at(t(0), t(1000)), t(100));
+    assert_eq!(zero.refresh_after(secs(1000)), secs(100));
 }
 
 proptest! {
     #[test]
     fn default_refresh_never_before_half_lifetime(lifetime in 1u64..10_000_000) {
         let c = LifecycleConfig::default();
-        let at = c.refresh_at(t(0), t(lifetime));
-        let offset = at.duration_since(t(0)).unwrap();
+        let offset = c.refresh_after(Duration::from_secs(lifetime));
         prop_assert!(offset >= Duration::from_secs(lifetime) / 2);
         prop_assert!(offset < Duration::from_secs(lifetime));
     }
@@ -191,8 +214,9 @@ fn thousand_callers_at_expiry_cause_exactly_one_request() {
     for _ in 0..1000 {
         match lc.poll(t(3600)) {
             Poll::Send(_) => sends += 1,
-            Poll::Wait { until } => {
+            Poll::Wait { until, reason } => {
                 assert_eq!(until, t(3630));
+                assert!(matches!(reason, WaitFor::Response(_)));
                 waits += 1
             }
             other => panic!("{other:?}"),
@@ -230,7 +254,10 @@ fn old_token_is_served_while_refreshing_until_its_real_expiry() {
     assert_eq!(ready_secret(&mut lc, t(2881)), "A");
     assert_eq!(ready_secret(&mut lc, t(3599)), "A");
     match lc.poll(t(3600)) {
-        Poll::Wait { until } => assert_eq!(until, t(2880 + 1000)),
+        Poll::Wait { until, reason } => {
+            assert_eq!(until, t(2880 + 1000));
+            assert_eq!(reason, WaitFor::Response(id2));
+        }
         other => panic!("expired token served: {other:?}"),
     }
     ok(&mut lc, id2, &token_body("B", Some(3600), None), t(3601));
@@ -248,8 +275,9 @@ fn unknown_expiry_uses_the_default_lifetime() {
     ok(&mut lc, id, &token_body("A", None, None), t(0));
     let tok = lc.token().unwrap();
     assert!(!tok.expiry_known());
-    assert_eq!(tok.expires_at(), t(900));
-    assert_eq!(tok.refresh_at(), t(600));
+    assert_eq!(tok.expires_at(), wall(900));
+    assert_eq!(tok.valid_until(), t(900));
+    assert_eq!(tok.refresh_due(), t(600));
     assert!(matches!(events(&mut lc).as_slice(), [Event::Obtained(o)] if !o.expiry_known));
     assert!(matches!(lc.poll(t(600)), Poll::Send(_)));
 }
@@ -299,7 +327,10 @@ fn backoff_doubles_with_jitter_from_entropy_and_honours_retry_after() {
     assert!(!error.needs_human());
     assert_eq!(*retry, Retry::At(ms(500)));
     match lc.poll(ms(499)) {
-        Poll::Wait { until } => assert_eq!(until, ms(500)),
+        Poll::Wait { until, reason } => {
+            assert_eq!(until, ms(500));
+            assert_eq!(reason, WaitFor::Backoff);
+        }
         other => panic!("{other:?}"),
     }
     // Second failure, jitter byte 0xFF: the upper end of 1..2 s.
@@ -471,7 +502,7 @@ fn without_a_grant_a_rejected_refresh_token_needs_a_human() {
     );
     assert!(matches!(lc.poll(t(0)), Poll::Failed(FetchError::NoGrant)));
     lc.seed(
-        TokenResponse::new(AccessToken::new("A"), TokenType::Bearer, t(0))
+        TokenResponse::new(AccessToken::new("A"), TokenType::Bearer, wall(0))
             .with_expires_in(Duration::from_secs(100))
             .with_refresh_token(RefreshToken::new("RT")),
         t(0),
@@ -559,10 +590,14 @@ fn request_ids_are_built_once() {
         other => panic!("{other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(0);
-    assert!(lc.request(id, &mut Context::new(t(0), &mut rng)).is_ok());
-    assert!(lc.request(id, &mut Context::new(t(0), &mut rng)).is_err());
+    assert!(lc.request(id, &mut Context::new(wall(0), &mut rng)).is_ok());
+    assert!(lc
+        .request(id, &mut Context::new(wall(0), &mut rng))
+        .is_err());
     ok(&mut lc, id, &token_body("A", Some(60), None), t(0));
-    assert!(lc.request(id, &mut Context::new(t(0), &mut rng)).is_err());
+    assert!(lc
+        .request(id, &mut Context::new(wall(0), &mut rng))
+        .is_err());
 }
 
 #[test]
@@ -578,7 +613,9 @@ fn a_request_that_cannot_be_built_halts_with_a_typed_error() {
         other => panic!("{other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(0);
-    assert!(lc.request(id, &mut Context::new(t(0), &mut rng)).is_err());
+    assert!(lc
+        .request(id, &mut Context::new(wall(0), &mut rng))
+        .is_err());
     assert!(matches!(
         events(&mut lc).as_slice(),
         [Event::Failed {
@@ -594,14 +631,19 @@ fn a_request_that_cannot_be_built_halts_with_a_typed_error() {
 }
 
 #[test]
-fn time_never_runs_backwards_inside_the_machine() {
+fn a_stale_instant_never_gets_a_token_past_its_lifetime() {
     let mut lc = machine(LifecycleConfig::default());
     let (id, _) = send(&mut lc, t(1000), 0);
     ok(&mut lc, id, &token_body("A", Some(100), None), t(1000));
-    // A caller with a stale clock cannot get a token past its expiry.
+    // A caller with a stale clock cannot get a token past its lifetime from receipt: 1,000 s
+    // before receipt is as far from it as 1,000 s after.
     assert!(matches!(lc.poll(t(1100)), Poll::Send(_)));
     assert!(!matches!(lc.poll(t(0)), Poll::Ready(_)));
-    assert_eq!(lc.now(), t(1100));
+    assert!(lc.token().is_none());
+    // The stale reading timed the request out (it is 1,100 s away from the poll that sent it)
+    // and started a backoff from itself; an honest reading ends that backoff at once.
+    assert_eq!(lc.in_flight(), None);
+    assert!(matches!(lc.poll(t(1101)), Poll::Send(_)));
 }
 
 #[test]
@@ -668,13 +710,14 @@ fn simulate(hours: u64, expires_in: u64, fail_every: u64) -> (u64, u64) {
     let mut now = t(0);
     let end = t(hours * 3600);
     let (mut fetches, mut failures) = (0u64, 0u64);
-    let mut expiry_of: HashMap<String, SystemTime> = HashMap::new();
+    let mut expiry_of: HashMap<String, Instant> = HashMap::new();
     while now < end {
         loop {
             match lc.poll(now) {
                 Poll::Send(id) => {
                     let mut rng = |b: &mut [u8]| b.fill(0x80);
-                    lc.request(id, &mut Context::new(now, &mut rng)).unwrap();
+                    lc.request(id, &mut Context::new(wall_of(now), &mut rng))
+                        .unwrap();
                     fetches += 1;
                     if fail_every > 0 && fetches % fail_every == 0 {
                         failures += 1;
@@ -695,7 +738,7 @@ fn simulate(hours: u64, expires_in: u64, fail_every: u64) -> (u64, u64) {
                     assert!(now < expiry_of[tok.access_token().secret()]);
                     break;
                 }
-                Poll::Wait { until } => {
+                Poll::Wait { until, .. } => {
                     assert!(until >= now);
                     break;
                 }
@@ -791,7 +834,7 @@ proptest! {
         let mut lc = machine(cfg);
         let mut now = t(0);
         let mut outstanding: Option<RequestId> = None;
-        let mut expiry_of: HashMap<String, SystemTime> = HashMap::new();
+        let mut expiry_of: HashMap<String, Instant> = HashMap::new();
         let mut serial = 0u64;
         // One fetch is allowed at the start; each token, failure, effective invalidation or
         // resume allows one more.
@@ -806,16 +849,21 @@ proptest! {
                                 prop_assert!(credits > 0, "fetch not justified by an expiry or a failure");
                                 credits -= 1;
                                 let mut rng = |b: &mut [u8]| b.fill(serial as u8);
-                                if lc.request(id, &mut Context::new(now, &mut rng)).is_ok() {
+                                if lc.request(id, &mut Context::new(wall_of(now), &mut rng)).is_ok() {
                                     outstanding = Some(id);
                                 }
                             }
                             Poll::Ready(tok) => {
                                 let secret = tok.access_token().secret();
                                 prop_assert!(now < expiry_of[secret], "expired token handed out");
-                                prop_assert!(now < tok.expires_at());
+                                prop_assert!(now < tok.valid_until() && tok.is_valid(now));
                             }
-                            Poll::Wait { until } => prop_assert!(until >= now, "deadline in the past"),
+                            Poll::Wait { until, reason } => {
+                                prop_assert!(until >= now, "deadline in the past");
+                                if let WaitFor::Response(id) = reason {
+                                    prop_assert_eq!(lc.in_flight().map(|(f, _)| f), Some(id));
+                                }
+                            }
                             Poll::Failed(e) => prop_assert!(e.needs_human()),
                         }
                     }
@@ -876,8 +924,9 @@ proptest! {
                 }
             }
             prop_assert_eq!(lc.in_flight().map(|(id, _)| id).filter(|_| outstanding.is_some()), outstanding);
-            if let Some(next) = lc.poll_timeout() {
-                prop_assert!(next >= lc.now(), "deadline before the machine's clock");
+            // Nothing is forgotten: a request in flight or a token held always has a deadline.
+            if lc.in_flight().is_some() || lc.token().is_some() {
+                prop_assert!(lc.poll_timeout().is_some(), "no deadline scheduled");
             }
         }
     }

@@ -2,7 +2,7 @@
 //! written from each provider's documented response format).
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::lifecycle::{Event, LifecycleConfig, Poll, TokenLifecycle};
@@ -278,7 +278,8 @@ fn salesforce_without_expires_in_uses_the_preset_lifetime() {
         ClientCredentials::new(),
         p.lifecycle_config(),
     );
-    let id = match lc.poll(now()) {
+    let start = Instant::now();
+    let id = match lc.poll(start) {
         Poll::Send(id) => id,
         other => panic!("{other:?}"),
     };
@@ -289,17 +290,18 @@ fn salesforce_without_expires_in_uses_the_preset_lifetime() {
         StatusCode::OK,
         &json(),
         &fixture("salesforce_client_credentials.json"),
-        now(),
+        start,
     );
     assert!(matches!(lc.poll_event(), Some(Event::Obtained(o)) if !o.expiry_known));
     let tok = lc.token().unwrap();
     assert_eq!(tok.expires_at(), now() + Duration::from_secs(900));
+    assert_eq!(tok.valid_until(), start + Duration::from_secs(900));
     assert!(matches!(
-        lc.poll(now() + Duration::from_secs(899)),
+        lc.poll(start + Duration::from_secs(899)),
         Poll::Ready(_) | Poll::Send(_)
     ));
     assert!(!matches!(
-        lc.poll(now() + Duration::from_secs(900)),
+        lc.poll(start + Duration::from_secs(900)),
         Poll::Ready(_)
     ));
 }
@@ -323,7 +325,8 @@ fn keycloak() {
         ClientCredentials::new(),
         LifecycleConfig::default(),
     );
-    let id = match lc.poll(now()) {
+    let start = Instant::now();
+    let id = match lc.poll(start) {
         Poll::Send(id) => id,
         other => panic!("{other:?}"),
     };
@@ -334,7 +337,7 @@ fn keycloak() {
         StatusCode::UNAUTHORIZED,
         &json(),
         &fixture("keycloak_unauthorized_client_401.json"),
-        now(),
+        start,
     );
     assert!(matches!(
         lc.poll_event(),
@@ -344,7 +347,7 @@ fn keycloak() {
         })
     ));
     assert!(matches!(
-        lc.poll(now() + Duration::from_secs(3600)),
+        lc.poll(start + Duration::from_secs(3600)),
         Poll::Failed(_)
     ));
     // Discovery document and introspection answer of the same realm.

@@ -1,19 +1,28 @@
 // Shared by the `lifecycle` fuzz target (fuzz/fuzz_targets/lifecycle.rs) and the stable corpus
 // replay (tests/fuzz_corpus_issue5.rs), through `include!`: arbitrary bytes become a schedule of
-// callers, answers, failures and clock jumps, and every invariant of the token lifecycle is
-// checked with a panic, which the fuzzer reports.
+// callers, answers, transport failures, clock jumps (forwards and backwards, monotonic and wall
+// clock) and wrong readings, and every invariant of the token lifecycle is checked with a
+// panic, which the fuzzer reports.
 
-/// Runs the schedule encoded in `data` and panics if an invariant breaks: an expired token
-/// handed out, two requests in flight, a deadline before the machine's clock, or a fetch not
-/// justified by an expiry, a failure, an invalidation or a resume. Returns how many requests
-/// were sent and how many tokens were handed out.
+/// Runs the schedule encoded in `data` and panics if an invariant breaks: a token handed out at
+/// an instant its lifetime or more away from the instant it was received, two requests in
+/// flight, a wait for a request that is not in flight, a deadline in the past, a request or
+/// token without a deadline, or a fetch not justified by an expiry, a failure, an invalidation
+/// or a resume. Returns how many requests were sent and how many tokens were handed out.
+///
+/// Ops (two bytes: op, arg): `op % 8` picks 0 poll (bit 16: at a wrong instant months away,
+/// bit 32 backwards), 1 move the instant (bit 8: minutes, bit 16: backwards), 2 token answer,
+/// 3 503 answer (bit 16: a transport failure instead), 4 OAuth error, 5 raw body, 6 timeout,
+/// 7 resume (bit 8) or invalidate (bit 16: step the wall clock instead, bit 32 backwards).
 pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
     use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
-    use grantwire::lifecycle::{Event, LifecycleConfig, Poll, RequestId, TokenLifecycle};
+    use grantwire::lifecycle::{
+        Event, LifecycleConfig, Poll, RequestId, TokenLifecycle, TransportError, WaitFor,
+    };
     use grantwire::{
         ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, TokenEndpoint,
     };
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
     const CODES: [&str; 6] = [
         "invalid_grant",
@@ -23,6 +32,19 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
         "unauthorized_client",
         "slow_down",
     ];
+    const TRANSPORT: [TransportError; 4] = [
+        TransportError::Connect,
+        TransportError::Send,
+        TransportError::Receive,
+        TransportError::TimedOut,
+    ];
+    fn apart(a: Instant, b: Instant) -> Duration {
+        if a >= b {
+            a - b
+        } else {
+            b - a
+        }
+    }
     let endpoint = match TokenEndpoint::parse("https://as.example/token") {
         Ok(e) => e,
         Err(e) => panic!("fixed endpoint: {e}"),
@@ -42,9 +64,13 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    let mut now: SystemTime = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    // Far from the boot-time origin of `Instant`, so schedules can step back for years.
+    let origin = Instant::now() + Duration::from_secs(100 * 365 * 86_400);
+    let mut now = origin;
+    let mut wall: SystemTime = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let mut outstanding: Option<RequestId> = None;
-    let mut expiry_of: Vec<(String, SystemTime)> = Vec::new();
+    // Every token the server issued: name, the instant it was fed in, its lifetime.
+    let mut issued: Vec<(String, Instant, Duration)> = Vec::new();
     let mut credits: u64 = 1;
     let mut serial: u64 = 0;
     let (mut sends, mut readies) = (0u64, 0u64);
@@ -54,34 +80,56 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
         let arg = data.get(i + 1).copied().unwrap_or(0);
         i += 2;
         let mut answer: Option<(StatusCode, HeaderMap, Vec<u8>)> = None;
+        let mut transport: Option<TransportError> = None;
         let mut raw = false;
         match op % 8 {
             0 => {
+                let skew = Duration::from_secs(u64::from(arg) * 30 * 86_400);
+                let at = match (op & 16 != 0, op & 32 != 0) {
+                    (false, _) => now,
+                    (true, false) => now + skew,
+                    (true, true) => now.checked_sub(skew).unwrap_or(now),
+                };
                 for _ in 0..=(arg % 4) {
-                    match lc.poll(now) {
+                    match lc.poll(at) {
                         Poll::Send(id) => {
                             assert!(outstanding.is_none(), "two requests in flight");
                             assert!(credits > 0, "fetch not justified");
                             credits -= 1;
                             sends += 1;
                             let mut rng = |b: &mut [u8]| b.fill(arg);
-                            if lc.request(id, &mut Context::new(now, &mut rng)).is_ok() {
+                            if lc.request(id, &mut Context::new(wall, &mut rng)).is_ok() {
                                 outstanding = Some(id);
                             }
                         }
                         Poll::Ready(tok) => {
                             readies += 1;
                             let secret = tok.access_token().secret();
-                            let real = expiry_of.iter().find(|(s, _)| s == secret).map(|(_, e)| *e);
-                            assert!(real.is_some_and(|e| now < e), "expired token handed out");
-                            assert!(now < tok.expires_at());
+                            let issue = issued.iter().find(|(s, _, _)| s == secret);
+                            let fresh = issue.is_some_and(|(_, r, l)| apart(at, *r) < *l);
+                            assert!(fresh, "token handed out at or past its lifetime");
+                            assert!(tok.is_valid(at));
                         }
-                        Poll::Wait { until } => assert!(until >= now, "wait deadline in the past"),
+                        Poll::Wait { until, reason } => {
+                            assert!(until >= at, "wait deadline in the past");
+                            if let WaitFor::Response(id) = reason {
+                                let flight = lc.in_flight().map(|(f, _)| f);
+                                assert_eq!(flight, Some(id), "waits for a request not in flight");
+                            }
+                        }
                         Poll::Failed(e) => assert!(e.needs_human()),
                     }
                 }
             }
-            1 => now += Duration::from_secs(u64::from(arg) * if op & 8 != 0 { 60 } else { 1 }),
+            1 => {
+                let step =
+                    Duration::from_secs(u64::from(arg) * if op & 8 != 0 { 60 } else { 1 });
+                now = if op & 16 != 0 {
+                    now.checked_sub(step).unwrap_or(now)
+                } else {
+                    now + step
+                };
+            }
             2 => {
                 serial += 1;
                 let name = format!("tok{serial}");
@@ -99,11 +147,12 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
                 body.push('}');
                 if outstanding.is_some() {
                     if let Some(l) = life {
-                        expiry_of.push((name, now + Duration::from_secs(l)));
+                        issued.push((name, now, Duration::from_secs(l)));
                     }
                 }
                 answer = Some((StatusCode::OK, json.clone(), body.into_bytes()));
             }
+            3 if op & 16 != 0 => transport = Some(TRANSPORT[usize::from(arg) % TRANSPORT.len()]),
             3 => {
                 let mut h = json.clone();
                 if op & 8 != 0 {
@@ -130,6 +179,15 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
                 answer = Some((StatusCode::OK, json.clone(), body));
             }
             6 => lc.handle_timeout(now),
+            _ if op & 16 != 0 => {
+                // The wall clock steps (NTP): it may only change what is reported.
+                let step = Duration::from_secs(u64::from(arg) * 86_400);
+                wall = if op & 32 != 0 {
+                    wall.checked_sub(step).unwrap_or(wall)
+                } else {
+                    wall + step
+                };
+            }
             _ => {
                 if op & 8 != 0 {
                     if lc.halted().is_some() {
@@ -143,15 +201,21 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
                 }
             }
         }
+        if let Some(error) = transport {
+            if let Some(id) = outstanding.take() {
+                let handled = lc.handle_transport_error(id, error, now);
+                assert_eq!(handled, grantwire::lifecycle::Handled::Failed);
+            }
+        }
         if let Some((status, headers, body)) = answer {
             if let Some(id) = outstanding.take() {
                 let handled = lc.handle_response(id, status, &headers, &body, now);
-                // A raw body that parsed into a token: record its expiry from the machine's own
-                // view (received now + expires_in, or the default lifetime), which must be ahead.
+                // A raw body that parsed into a token: record it from the machine's own view
+                // (received now, expires_in or the default lifetime).
                 if raw && handled == grantwire::lifecycle::Handled::Token {
                     if let Some(t) = lc.token() {
-                        assert!(t.expires_at() > now);
-                        expiry_of.push((t.access_token().secret().to_owned(), t.expires_at()));
+                        assert_eq!(t.received(), now);
+                        issued.push((t.access_token().secret().to_owned(), now, t.lifetime()));
                     }
                 }
             }
@@ -174,8 +238,8 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
                 "machine and driver disagree on the flight"
             );
         }
-        if let Some(next) = lc.poll_timeout() {
-            assert!(next >= lc.now(), "deadline before the machine's clock");
+        if lc.in_flight().is_some() || lc.token().is_some() {
+            assert!(lc.poll_timeout().is_some(), "no deadline scheduled");
         }
     }
     (sends, readies)
