@@ -326,17 +326,6 @@ pub(crate) fn read_form(body: &[u8]) -> Option<Members<'static>> {
     )
 }
 
-/// Finds the name of a member that appears twice among `known` names.
-pub(crate) fn duplicate_known(
-    members: &Members<'_>,
-    known: &[&'static str],
-) -> Option<&'static str> {
-    known
-        .iter()
-        .copied()
-        .find(|name| members.iter().filter(|(k, _)| k == name).count() > 1)
-}
-
 /// Longest snippet of a non-JSON body kept in an error.
 pub const SNIPPET_LEN: usize = 120;
 

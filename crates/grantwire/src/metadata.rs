@@ -36,7 +36,7 @@ use serde_json::{Map, Value};
 use crate::auth::AuthMethod;
 use crate::endpoint::{Endpoint, Issuer, TokenEndpoint};
 use crate::introspection::{opt_str, success_checks, unexpected_status};
-use crate::json::{self, Member};
+use crate::json::Member;
 use crate::request::SecretRequest;
 use crate::response::{read_members, ParseOptions, Profile, Quirk, Quirks};
 use crate::Error;
@@ -276,15 +276,6 @@ impl ServerMetadata {
             ],
             &mut quirks,
         )?;
-        let mut known: Vec<&'static str> = vec!["issuer"];
-        known.extend(ENDPOINT_MEMBERS);
-        known.extend(LIST_MEMBERS);
-        if let Some(name) = json::duplicate_known(&members, &known) {
-            return Err(Error::InvalidValue {
-                member: name,
-                reason: "sent more than once",
-            });
-        }
         // RFC 6749 §3.1, §3.2 require TLS; plain http only to loopback hosts unless the caller
         // opted in by name. An http issuer is no opt-in for its endpoints: a loopback issuer's
         // document must not send the token endpoint to another host in clear text.
