@@ -60,8 +60,9 @@
 //! | `aws-lc-rs`   | no      | `aws-lc-rs` (AWS-LC, needs a C compiler and cmake-free `cc` build)   |
 //! | `rust-crypto` | no      | pure Rust: `rsa` 0.9, `p256`/`p384`/`p521` 0.13, `ed25519-dalek` 2, `hmac` 0.12, `sha2` 0.10 |
 //!
-//! Features only add backends; they never change behaviour. The crate's tests enable all
-//! three (a self dev-dependency), so the known-answer and equivalence tests always run on each. Every backend is a variant of
+//! Features only add backends; they never change behaviour. CI (`cargo xtask ci`) tests each
+//! backend alone and all three together, so the known-answer tests run on each and the
+//! equivalence tests across them. Every backend is a variant of
 //! [`Backend`] in every build, and one that is not compiled in answers
 //! [`Error::BackendUnavailable`]. [`Backend::default`] is ring, else aws-lc-rs, else
 //! RustCrypto.
