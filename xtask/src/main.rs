@@ -284,7 +284,16 @@ fn deny() {
             CARGO_DENY_VERSION,
         ]));
     }
-    run(cargo().args(["deny", "check", "bans", "licenses", "sources"]));
+    // Without the inclusion graphs, the duplicate-version warnings stay a few lines; run
+    // `cargo deny check` by hand to see why a crate is in the tree.
+    run(cargo().args([
+        "deny",
+        "check",
+        "--hide-inclusion-graph",
+        "bans",
+        "licenses",
+        "sources",
+    ]));
     match advisory_db() {
         Some(db) => {
             eprintln!("xtask: advisory database found at {}", db.display());
