@@ -111,7 +111,7 @@ fn tests() {
 
 /// The feature combinations users compile, each linted (all targets) and tested on its own:
 /// `grantwire-jose` with one backend each (`--all-features` is the main test run), and
-/// `grantwire-testkit` with its defaults (no loopback server).
+/// `grantwire-testkit` without and with its loopback server, over the default backend.
 fn features() {
     for (backend, flags) in JOSE_BACKENDS {
         eprintln!("xtask: grantwire-jose with only the {backend} backend");
@@ -126,17 +126,17 @@ fn features() {
             .args(flags));
     }
     no_c_compiler_needed();
-    eprintln!("xtask: grantwire-testkit with default features");
-    run(cargo().args([
-        "clippy",
-        "-p",
-        "grantwire-testkit",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]));
-    run(cargo().args(["test", "-p", "grantwire-testkit"]));
+    // The testkit as users compile it: its default features and `loopback`, over
+    // `grantwire-jose` with its default backend only. The loopback tests only add to the
+    // default ones, so one test run covers both.
+    eprintln!("xtask: grantwire-testkit with default features, then with loopback");
+    for features in [&[][..], &["--features", "loopback"]] {
+        run(cargo()
+            .args(["clippy", "-p", "grantwire-testkit", "--all-targets"])
+            .args(features)
+            .args(["--", "-D", "warnings"]));
+    }
+    run(cargo().args(["test", "-p", "grantwire-testkit", "--features", "loopback"]));
 }
 
 /// The `rust-crypto`-only build of `grantwire-jose` is the no-C-compiler path: no crate in its
