@@ -61,8 +61,8 @@
 //! | `rust-crypto` | no      | pure Rust: `rsa` 0.9, `p256`/`p384`/`p521` 0.13, `ed25519-dalek` 2, `hmac` 0.12, `sha2` 0.10 |
 //!
 //! Every backend is a variant of [`Backend`] in every build, and one that is not compiled in
-//! answers [`Error::BackendUnavailable`]. The crate's tests enable all three (a self
-//! dev-dependency), so the known-answer and equivalence tests always run on each.
+//! answers [`Error::BackendUnavailable`]. CI (`cargo xtask ci`) tests each backend alone and all
+//! three together, so the known-answer tests run on each and the equivalence tests across them.
 //!
 //! **Features choose the default backend.** [`SigningKey::new`], [`SigningKey::hmac`] and
 //! the verifying keys use [`Backend::default`]: the first compiled-in backend in the fixed

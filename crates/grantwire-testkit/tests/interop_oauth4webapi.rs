@@ -1,7 +1,9 @@
 //! Interop: oauth4webapi (an independent OAuth client, run by node) against the loopback server.
 //!
 //! Needs `node` and `interop/node_modules` (`cargo xtask interop-setup`, which `cargo xtask ci`
-//! runs before the tests). Fails with a clear message when either is missing.
+//! runs before the tests). When either is missing, a plain `cargo test` prints one line saying
+//! what to run and passes; under `cargo xtask ci` (which sets `GRANTWIRE_REQUIRE_INTEROP=1`) a
+//! missing peer fails the test, so CI never skips interop silently.
 #![cfg(feature = "loopback")]
 
 use std::path::PathBuf;
@@ -97,21 +99,40 @@ fn run_node(dir: &std::path::Path, config: &str) -> std::process::Output {
     child.wait_with_output().expect("node output")
 }
 
-#[test]
-fn oauth4webapi_client_credentials_introspection_revocation() {
-    let dir = interop_dir();
-    assert!(
-        dir.join("node_modules/oauth4webapi/package.json").exists(),
-        "interop/node_modules/oauth4webapi is missing: run `cargo xtask interop-setup` (npm ci in interop/) first"
-    );
+/// What is missing to run the peer, if anything.
+fn missing_peer(dir: &std::path::Path) -> Option<&'static str> {
+    if !dir.join("node_modules/oauth4webapi/package.json").exists() {
+        return Some("interop/node_modules/oauth4webapi is missing");
+    }
     let node_ok = Command::new("node")
         .arg("--version")
         .output()
-        .map(|o| o.status.success());
-    assert!(
-        matches!(node_ok, Ok(true)),
-        "`node` (>= 20) is needed for the interop test and was not found on PATH"
+        .is_ok_and(|o| o.status.success());
+    (!node_ok).then_some("`node` (>= 20) was not found on PATH")
+}
+
+/// Fails when `GRANTWIRE_REQUIRE_INTEROP=1` (set by `cargo xtask ci`); otherwise prints one line
+/// saying what to run first. The line goes straight to stderr, past libtest's capture, so a
+/// plain `cargo test` shows it.
+fn skip_or_fail(missing: &str) {
+    const SETUP: &str = "run `cargo xtask interop-setup` (npm ci in interop/) first";
+    if std::env::var_os("GRANTWIRE_REQUIRE_INTEROP").is_some_and(|v| v == "1") {
+        panic!("{missing}: {SETUP} (GRANTWIRE_REQUIRE_INTEROP=1 makes a missing peer a failure)");
+    }
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "oauth4webapi interop skipped ({missing}): {SETUP}"
     );
+}
+
+#[test]
+fn oauth4webapi_client_credentials_introspection_revocation() {
+    let dir = interop_dir();
+    if let Some(missing) = missing_peer(&dir) {
+        skip_or_fail(missing);
+        return;
+    }
 
     let (registry, node_clients) = clients();
     let server = AuthServer::new(
