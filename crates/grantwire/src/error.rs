@@ -214,6 +214,7 @@ impl Error {
                 | Error::InsecureEndpoint
                 | Error::DuplicateParameter { .. }
                 | Error::InvalidParameter { .. }
+                | Error::AudienceUnavailable { .. }
                 | Error::ClientAuthentication { .. }
         )
     }

@@ -32,9 +32,10 @@ use zeroize::Zeroize;
 
 /// A request body that is overwritten with zeros, spare capacity included, when dropped.
 ///
-/// `Debug` never prints the bytes. [`SecretBody::into_vec`] gives the plain `Vec<u8>` up,
+/// `Debug` never prints the bytes, and there is no `PartialEq` (a byte comparison of secrets
+/// would not be constant-time). [`SecretBody::into_vec`] gives the plain `Vec<u8>` up,
 /// without the wipe.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct SecretBody(Vec<u8>);
 
 impl SecretBody {

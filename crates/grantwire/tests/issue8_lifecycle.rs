@@ -544,6 +544,9 @@ fn configuration_errors_are_told_from_transient_ones() {
             reason: "r",
         },
         Error::InvalidScope { reason: "r" },
+        Error::AudienceUnavailable {
+            audience: grantwire::AssertionAudience::TokenEndpoint,
+        },
         Error::ClientAuthentication {
             method: AuthMethod::PrivateKeyJwt,
             message: "RSA key too small".into(),

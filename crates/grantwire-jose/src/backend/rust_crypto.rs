@@ -5,9 +5,10 @@
 //! data), so this backend is fully Sans-IO and deterministic under test.
 //!
 //! Caveat: `rsa` 0.9 is subject to RUSTSEC-2023-0071 (the Marvin timing attack on RSA
-//! decryption and, to a lesser degree, signing). Signing here always uses blinding, which the
-//! advisory names as the mitigation available; prefer ring or aws-lc-rs where a C compiler is
-//! available.
+//! decryption and, to a lesser degree, signing); no fixed `rsa` release exists. This backend
+//! only signs (always with blinding) and verifies, never decrypts, but blinding does not make
+//! the private-key operation constant-time: where an attacker can time RSA signing, use ring or
+//! aws-lc-rs (the advisory's own advice is to avoid the crate where timing is observable).
 
 use grantwire::Entropy;
 use hmac::{Hmac, Mac};
