@@ -14,7 +14,7 @@ use grantwire::{
     Context, Endpoint, IntrospectionRequest, Issuer, JwtBearer, RefreshGrant, RefreshToken,
     RevocationRequest, SecretRequest, SecretString, TokenEndpoint, TokenExchange,
 };
-use grantwire_jose::{Algorithm, ClientSecretJwt, PrivateKeyJwt};
+use grantwire_jose::{Algorithm, ClientSecretJwt, PrivateKeyJwt, SigningKey};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 #[global_allocator]
@@ -23,6 +23,23 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 const NOW: u64 = 1_700_000_000;
 const SECRET: &str = "CANARYsecret7f3a9c1e5b-and-more-bytes-for-hs512-keys-0123456789abcdef";
 const TOKEN: &str = "CANARYtoken2d8e4b6f0a1c";
+
+/// Reallocations the backend itself makes while signing (aws-lc-rs's ECDSA does some inside its
+/// own signature type): what building a request may add on top of them is zero.
+fn backend_reallocations(alg: Algorithm) -> usize {
+    let key = if alg.is_symmetric() {
+        SigningKey::hmac(alg, SECRET.as_bytes()).unwrap()
+    } else {
+        signing_key(alg)
+    };
+    let mut entropy = counter_entropy();
+    let input = [b'a'; 600];
+    let region = Region::new(GLOBAL);
+    let signature = key.sign_raw(&input, &mut entropy).unwrap();
+    let reallocations = region.change().reallocations;
+    drop(signature);
+    reallocations
+}
 
 fn methods() -> Vec<(String, Box<dyn ClientAuthentication>)> {
     let mut out: Vec<(String, Box<dyn ClientAuthentication>)> = Vec::new();
@@ -103,10 +120,14 @@ fn assertion_requests_hide_the_assertion_and_are_written_without_reallocation() 
     let byte_list = byte_list.trim_matches(|c| c == '[' || c == ']').to_owned();
     let mut checked = 0;
     for (alg, auth) in methods() {
+        let backend = backend_reallocations(Algorithm::from_name(&alg).unwrap());
         for (grant, req, reallocations) in build_all(auth.as_ref()) {
             let what = format!("{grant} with {alg}");
-            // No realloc while building: the body was sized once from the size hint.
-            assert_eq!(reallocations, 0, "{what}: the body was reallocated");
+            // No realloc of ours while building: the body was sized once from the size hint.
+            assert!(
+                reallocations <= backend,
+                "{what}: {reallocations} reallocation(s), the backend's signing makes {backend}"
+            );
             let pairs = grantwire::form::parse(req.body()).unwrap();
             let assertion = pairs
                 .iter()
