@@ -1,4 +1,4 @@
-//! Provider presets against recorded response shapes (`tests/fixtures/issue5_providers/`,
+//! Provider presets against recorded response shapes (`tests/fixtures/providers/`,
 //! written from each provider's documented response format).
 
 use std::path::PathBuf;
@@ -19,7 +19,7 @@ fn now() -> SystemTime {
 
 fn fixture(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/issue5_providers")
+        .join("tests/fixtures/providers")
         .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }

@@ -1,5 +1,5 @@
 // Shared by the `lifecycle` fuzz target (fuzz/fuzz_targets/lifecycle.rs) and the stable corpus
-// replay (tests/fuzz_corpus_issue5.rs), through `include!`: arbitrary bytes become a schedule of
+// replay (tests/fuzz_corpus_introspection_metadata_lifecycle.rs), through `include!`: arbitrary bytes become a schedule of
 // callers, answers, transport failures, clock jumps (forwards and backwards, monotonic and wall
 // clock) and wrong readings, and every invariant of the token lifecycle is checked with a
 // panic, which the fuzzer reports.
