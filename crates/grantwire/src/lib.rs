@@ -62,6 +62,7 @@
 
 pub mod auth;
 pub mod challenge;
+pub mod discovery;
 pub mod endpoint;
 pub mod error;
 pub mod form;
@@ -86,6 +87,7 @@ pub use auth::{
     Unauthenticated,
 };
 pub use challenge::Challenge;
+pub use discovery::{Discover, Discovered};
 pub use endpoint::{Endpoint, Issuer, TokenEndpoint};
 pub use error::{Error, ErrorCode, ErrorResponse, ExpiresInProblem};
 pub use grant::{

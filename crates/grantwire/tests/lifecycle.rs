@@ -948,7 +948,10 @@ fn a_ready_token_is_shared_not_borrowed() {
     let (Next::Ready(a), Next::Ready(b)) = (first, second) else {
         panic!("expected two cache hits");
     };
-    assert!(std::sync::Arc::ptr_eq(&a, &b), "a cache hit copies the token");
+    assert!(
+        std::sync::Arc::ptr_eq(&a, &b),
+        "a cache hit copies the token"
+    );
     // The machine goes on (even replaces the token) while callers elsewhere hold theirs.
     lc.invalidate(a.access_token());
     let (id, _) = send(&mut lc, t(3), 1);
