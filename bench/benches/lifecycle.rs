@@ -1,4 +1,4 @@
-//! The token lifecycle's hot path (DESIGN.md, "Performance targets"): `poll(now)` on a machine
+//! The token lifecycle's hot path (targets in docs/PERFORMANCE.md): `poll(now)` on a machine
 //! holding a fresh token (a cache hit), which should cost under 50 ns and allocate nothing; and
 //! `poll` while a request is in flight (the other callers at expiry), which must not send.
 //!
