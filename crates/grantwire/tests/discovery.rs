@@ -159,7 +159,8 @@ fn an_issuer_mismatch_stops_at_once() {
 #[test]
 fn a_broken_document_for_this_issuer_stops() {
     let json = Some("application/json");
-    let cases: [(&[u8], fn(&Error) -> bool); 5] = [
+    type Check = fn(&Error) -> bool;
+    let cases: [(&[u8], Check); 5] = [
         // A token endpoint in clear text to another host.
         (
             br#"{"issuer":"https://as.example/tenant","token_endpoint":"http://as.example/token"}"#,
