@@ -1,5 +1,5 @@
-//! A client-credentials exchange with `client_secret_basic`, side by side (DESIGN.md,
-//! "Performance targets"): build the token request, then parse a typical JSON token response
+//! A client-credentials exchange with `client_secret_basic`, side by side (targets in
+//! docs/PERFORMANCE.md): build the token request, then parse a typical JSON token response
 //! (an 800-character Bearer token, `expires_in` 3600, scope `read write`).
 //!
 //! - `grantwire`: `ClientCredentials::to_request` with `ClientSecretBasic`, then

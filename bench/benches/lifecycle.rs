@@ -1,4 +1,4 @@
-//! The token lifecycle's hot path (DESIGN.md, "Performance targets"): `poll(now)` on a machine
+//! The token lifecycle's hot path (targets in docs/PERFORMANCE.md): `poll(now)` on a machine
 //! holding a fresh token (a cache hit), which should cost under 50 ns and allocate nothing; and
 //! `poll` while a request is in flight (the other callers at expiry), which must not send.
 //!
@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use criterion::Criterion;
-use grantwire::lifecycle::{LifecycleConfig, Poll, TokenLifecycle};
+use grantwire::lifecycle::{LifecycleConfig, Next, TokenLifecycle};
 use grantwire::{
     ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, TokenEndpoint,
 };
@@ -45,7 +45,7 @@ fn machine_with_token() -> TokenLifecycle {
         LifecycleConfig::default(),
     );
     let id = match lc.poll(t(0)) {
-        Poll::Send(id) => id,
+        Next::Send(id) => id,
         other => panic!("expected Send, got {other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(7);
@@ -65,12 +65,12 @@ fn machine_with_token() -> TokenLifecycle {
 
 fn check(lc: &mut TokenLifecycle) {
     match lc.poll(t(60)) {
-        Poll::Ready(tok) => assert!(tok.access_token().secret().starts_with("eyJ")),
+        Next::Ready(tok) => assert!(tok.access_token().secret().starts_with("eyJ")),
         other => panic!("expected a cache hit, got {other:?}"),
     }
     let mut at_expiry = machine_with_token();
     let sends = (0..1000)
-        .filter(|_| matches!(at_expiry.poll(t(3600)), Poll::Send(_)))
+        .filter(|_| matches!(at_expiry.poll(t(3600)), Next::Send(_)))
         .count();
     assert_eq!(
         sends, 1,
@@ -78,7 +78,7 @@ fn check(lc: &mut TokenLifecycle) {
     );
     let region = Region::new(GLOBAL);
     for _ in 0..POLLS_COUNTED {
-        let hit = matches!(black_box(&mut *lc).poll(black_box(t(60))), Poll::Ready(_));
+        let hit = matches!(black_box(&mut *lc).poll(black_box(t(60))), Next::Ready(_));
         black_box(hit);
     }
     let stats = region.change();
@@ -104,16 +104,16 @@ fn main() {
     let now = t(60);
     c.bench_function("lifecycle/poll-cache-hit", |b| {
         b.iter(|| match lc.poll(black_box(now)) {
-            Poll::Ready(tok) => black_box(tok.received()),
+            Next::Ready(tok) => black_box(tok.received()),
             _ => unreachable!("checked above: a cache hit"),
         })
     });
     let mut busy = machine_with_token();
     let expiry = t(3600);
-    assert!(matches!(busy.poll(expiry), Poll::Send(_)));
+    assert!(matches!(busy.poll(expiry), Next::Send(_)));
     c.bench_function("lifecycle/poll-in-flight-wait", |b| {
         b.iter(|| match busy.poll(black_box(expiry)) {
-            Poll::Wait { until, .. } => black_box(until),
+            Next::Wait { until, .. } => black_box(until),
             _ => unreachable!("a request is in flight and the token expired"),
         })
     });

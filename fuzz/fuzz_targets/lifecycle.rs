@@ -6,7 +6,7 @@
 //! a wait for a request not in flight, deadline in the past, unjustified fetch).
 use libfuzzer_sys::fuzz_target;
 
-include!("../../crates/grantwire/tests/issue5_support/lifecycle_driver.rs");
+include!("../../crates/grantwire/tests/support/lifecycle_driver.rs");
 
 fuzz_target!(|data: &[u8]| {
     let _ = drive_lifecycle(data);

@@ -1,4 +1,4 @@
-//! The main job until the demo server exists: build a client-credentials request with every
+//! The core on its own, without a server: build a client-credentials request with every
 //! client-authentication method the core has, print each request, then parse canned responses
 //! (a success, an OAuth error, a quirky provider body) and print what was understood.
 //!

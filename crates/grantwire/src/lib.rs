@@ -40,6 +40,8 @@
 //! - Introspection (RFC 7662, [`introspection`]), revocation (RFC 7009, [`revocation`]) and
 //!   server metadata (RFC 8414 and OpenID discovery, [`metadata`]) messages, with helpers that pick
 //!   a client-authentication method and signing algorithm from the metadata.
+//! - Discovery as a step ([`discovery`]): the RFC 8414 URL, then the OpenID one, moving on only
+//!   where there is no document and stopping on an issuer mismatch (RFC 8414 §3.3).
 //! - Provider presets as data ([`providers`]: Auth0, Okta, Entra ID, Google service accounts,
 //!   AWS Cognito, Salesforce, Keycloak).
 //! - The token lifecycle state machine ([`lifecycle`]): single flight, proactive refresh,
@@ -50,9 +52,9 @@
 //!   allocate it once and wipe it on drop.
 //!
 //! ## Out of scope
-//! - Sending requests (see the adapter crates), TLS and certificates, reading the clock,
-//!   generating randomness, signing or verifying JWTs (`grantwire-jose`), caching tokens
-//!   across processes, and the user-agent side of redirects.
+//! - Sending requests (any HTTP client sends a [`SecretRequest`] and hands back the response),
+//!   TLS and certificates, reading the clock, generating randomness, signing or verifying JWTs
+//!   (`grantwire-jose`), caching tokens across processes, and the user-agent side of redirects.
 //!
 //! ## Bounded work
 //! Parsers refuse bodies over [`ParseOptions::max_body_bytes`] (1 MiB by default) and JSON nested
@@ -62,6 +64,7 @@
 
 pub mod auth;
 pub mod challenge;
+pub mod discovery;
 pub mod endpoint;
 pub mod error;
 pub mod form;
@@ -86,6 +89,7 @@ pub use auth::{
     Unauthenticated,
 };
 pub use challenge::Challenge;
+pub use discovery::{Discover, Discovered};
 pub use endpoint::{Endpoint, Issuer, TokenEndpoint};
 pub use error::{Error, ErrorCode, ErrorResponse, ExpiresInProblem};
 pub use grant::{

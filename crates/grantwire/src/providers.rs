@@ -6,7 +6,7 @@
 //! and what lifetime to assume when it does not, and which extra response members to expect.
 //! The endpoint helpers build the token endpoint (with its issuer) from the provider's
 //! documented URL pattern. Each preset is tested against a recorded response shape in
-//! `tests/fixtures/issue5_providers/`.
+//! `tests/fixtures/providers/`.
 //!
 //! ```
 //! use grantwire::providers::{self, Preset};

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderMap, StatusCode};
@@ -12,7 +13,7 @@ use super::clock::{apart, later, later_wall};
 use super::config::LifecycleConfig;
 use super::grant::GrantSource;
 use super::outcome::{
-    Event, FetchError, FetchKind, Handled, Obtained, Poll, RequestId, Retry, TransportError,
+    Event, FetchError, FetchKind, Handled, Next, Obtained, RequestId, Retry, TransportError,
     WaitFor, MAX_QUEUED_EVENTS,
 };
 use super::token::Token;
@@ -65,12 +66,12 @@ pub struct TokenLifecycle {
     auth: Box<dyn ClientAuthentication>,
     grant: Option<Box<dyn GrantSource>>,
     config: LifecycleConfig,
-    token: Option<Token>,
+    token: Option<Arc<Token>>,
     refresh_token: Option<RefreshToken>,
     flight: Option<Flight>,
     backoff: Option<Backoff>,
     failures: u32,
-    halted: Option<FetchError>,
+    halted: Option<Arc<FetchError>>,
     next_id: u64,
     events: VecDeque<Event>,
 }
@@ -145,7 +146,7 @@ impl TokenLifecycle {
 
     /// The token held, valid or not (use [`TokenLifecycle::poll`] to get a valid one).
     pub fn token(&self) -> Option<&Token> {
-        self.token.as_ref()
+        self.token.as_deref()
     }
 
     /// Whether a refresh token is held.
@@ -165,24 +166,25 @@ impl TokenLifecycle {
 
     /// The failure that stopped the machine, while it waits for a human.
     pub fn halted(&self) -> Option<&FetchError> {
-        self.halted.as_ref()
+        self.halted.as_deref()
     }
 
     // ---- output --------------------------------------------------------------------------
 
-    /// What to do at the monotonic instant `now`. A fresh token is a borrow of the machine's
-    /// own: the cache hit costs a few comparisons and allocates nothing.
+    /// What to do at the monotonic instant `now`. A fresh token is shared with the machine
+    /// (an [`Arc`] clone): the cache hit costs a few comparisons and one atomic increment,
+    /// allocates nothing, and borrows nothing, so the answer can leave a lock or a thread.
     #[must_use = "poll says what to do: use the token, send a request, wait, or get a human"]
     #[inline]
-    pub fn poll(&mut self, now: Instant) -> Poll<'_> {
+    pub fn poll(&mut self, now: Instant) -> Next {
         let fresh = self.token.as_ref().is_some_and(|t| t.is_fresh(now));
         if !fresh {
             return self.poll_slow(now);
         }
         match &self.token {
-            Some(t) => Poll::Ready(t),
+            Some(t) => Next::Ready(Arc::clone(t)),
             // `fresh` implies a token; answer harmlessly rather than panic.
-            None => Poll::Wait {
+            None => Next::Wait {
                 until: now,
                 reason: WaitFor::Backoff,
             },
@@ -190,7 +192,7 @@ impl TokenLifecycle {
     }
 
     #[inline(never)]
-    fn poll_slow(&mut self, now: Instant) -> Poll<'_> {
+    fn poll_slow(&mut self, now: Instant) -> Next {
         self.expire(now);
         // The token held, if any, is due for refresh at `now`.
         let backoff_over = self.backoff.is_none_or(|b| b.over(now));
@@ -214,18 +216,18 @@ impl TokenLifecycle {
                         wall: None,
                         jitter: 0,
                     });
-                    return Poll::Send(id);
+                    return Next::Send(id);
                 }
-                None => self.halted = Some(FetchError::NoGrant),
+                None => self.halted = Some(Arc::new(FetchError::NoGrant)),
             }
         }
         if let Some(t) = &self.token {
             if t.is_valid(now) {
-                return Poll::Ready(t);
+                return Next::Ready(Arc::clone(t));
             }
         }
         if let Some(h) = &self.halted {
-            return Poll::Failed(h);
+            return Next::Failed(Arc::clone(h));
         }
         let (until, reason) = match (self.flight, self.backoff) {
             (Some(f), _) => (
@@ -236,7 +238,7 @@ impl TokenLifecycle {
             // Unreachable (a due fetch would have been sent): wake at once.
             (None, None) => (now, WaitFor::Backoff),
         };
-        Poll::Wait {
+        Next::Wait {
             until: until.max(now),
             reason,
         }
@@ -278,7 +280,7 @@ impl TokenLifecycle {
 
     // ---- commands ------------------------------------------------------------------------
 
-    /// Builds the request [`Poll::Send`] asked for; call it right after that `poll`. `ctx`
+    /// Builds the request [`Next::Send`] asked for; call it right after that `poll`. `ctx`
     /// supplies the wall-clock time and entropy for client authentication, and the jitter of a
     /// backoff should this request fail. A request id is built once; a second call, or an id
     /// that is not in flight, is refused.
@@ -352,7 +354,7 @@ impl TokenLifecycle {
             self.refresh_token = Some(rt.clone());
         }
         if let Some(t) = Token::from_response(&response, now, &self.config) {
-            self.token = Some(t);
+            self.token = Some(Arc::new(t));
         }
         self.halted = None;
     }
@@ -433,7 +435,7 @@ impl TokenLifecycle {
             refresh_token: self.refresh_token.clone(),
             refresh_token_rotated: rotated,
         });
-        self.token = Some(token);
+        self.token = Some(Arc::new(token));
         self.push_event(match flight.kind {
             FetchKind::Grant => Event::Obtained(info),
             FetchKind::Refresh => Event::Refreshed(info),
@@ -514,11 +516,11 @@ impl TokenLifecycle {
                 self.backoff = None;
                 Retry::FallBackToGrant
             } else {
-                self.halted = Some(FetchError::NoGrant);
+                self.halted = Some(Arc::new(FetchError::NoGrant));
                 Retry::NeedsHuman
             }
         } else if error.needs_human() {
-            self.halted = Some(error.clone());
+            self.halted = Some(Arc::new(error.clone()));
             Retry::NeedsHuman
         } else {
             self.failures = self.failures.saturating_add(1);

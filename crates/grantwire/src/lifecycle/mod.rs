@@ -32,21 +32,21 @@
 //!   [`TokenLifecycle::handle_http_response`]), [`TokenLifecycle::handle_transport_error`]
 //!   (connection refused, could not send, transport timeout) and
 //!   [`TokenLifecycle::handle_timeout`].
-//! - **commands**: [`TokenLifecycle::request`] (build the request [`Poll::Send`] asked for),
+//! - **commands**: [`TokenLifecycle::request`] (build the request [`Next::Send`] asked for),
 //!   [`TokenLifecycle::invalidate`] (a resource server answered 401 `invalid_token`,
 //!   RFC 6750 §3.1), [`TokenLifecycle::seed`], [`TokenLifecycle::resume`].
 //! - **getters** taking `&self`.
 //!
 //! ## Run loop
 //! After every input, call `poll` until it stops answering `Send`, and drain `poll_event`.
-//! A [`Poll::Wait`] says what it waits for: with [`WaitFor::Response`] a driver parks the
+//! A [`Next::Wait`] says what it waits for: with [`WaitFor::Response`] a driver parks the
 //! caller on that request id and wakes it the moment the response (or transport failure) for
 //! that id has been fed in, not at the deadline; with [`WaitFor::Backoff`] nothing can happen
 //! before `until`.
 //!
 //! ```
 //! use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-//! use grantwire::lifecycle::{Poll, TokenLifecycle, LifecycleConfig, TransportError, WaitFor};
+//! use grantwire::lifecycle::{Next, TokenLifecycle, LifecycleConfig, TransportError, WaitFor};
 //! use grantwire::{ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, TokenEndpoint};
 //!
 //! let endpoint = TokenEndpoint::parse("https://as.example/token")?;
@@ -56,31 +56,31 @@
 //! let start = Instant::now();              // monotonic: schedules everything
 //! let wall = UNIX_EPOCH + Duration::from_secs(1_700_000_000); // SystemTime::now(): only for the Context
 //!
-//! let id = match lc.poll(start) { Poll::Send(id) => id, other => panic!("{other:?}") };
+//! let id = match lc.poll(start) { Next::Send(id) => id, other => panic!("{other:?}") };
 //! let request = lc.request(id, &mut Context::new(wall, &mut rng))?;
 //! assert_eq!(request.body(), b"grant_type=client_credentials");
 //! // The connection is refused: back off (like a 5xx), then try again.
 //! let _ = lc.handle_transport_error(id, TransportError::Connect, start);
 //! let retry = match lc.poll(start) {
-//!     Poll::Wait { until, reason: WaitFor::Backoff } => until,
+//!     Next::Wait { until, reason: WaitFor::Backoff } => until,
 //!     other => panic!("{other:?}"),
 //! };
-//! let id = match lc.poll(retry) { Poll::Send(id) => id, other => panic!("{other:?}") };
+//! let id = match lc.poll(retry) { Next::Send(id) => id, other => panic!("{other:?}") };
 //! let _request = lc.request(id, &mut Context::new(wall, &mut rng))?;
 //! // 999 more callers arrive while the request is in flight: they wait for its response,
 //! // nothing is sent twice.
 //! for _ in 0..999 {
-//!     assert!(matches!(lc.poll(retry), Poll::Wait { reason: WaitFor::Response(r), .. } if r == id));
+//!     assert!(matches!(lc.poll(retry), Next::Wait { reason: WaitFor::Response(r), .. } if r == id));
 //! }
 //! let body = br#"{"access_token":"mF_9.B5f-4.1JqM","token_type":"Bearer","expires_in":3600}"#;
 //! let received = retry + Duration::from_millis(40);
 //! let _ = lc.handle_response(id, http::StatusCode::OK, &http::HeaderMap::new(), body, received);
 //! match lc.poll(received) {
-//!     Poll::Ready(token) => assert_eq!(token.access_token().secret(), "mF_9.B5f-4.1JqM"),
+//!     Next::Ready(token) => assert_eq!(token.access_token().secret(), "mF_9.B5f-4.1JqM"),
 //!     other => panic!("{other:?}"),
 //! }
 //! // An hour after receipt, by the monotonic clock, the token is never served again.
-//! assert!(!matches!(lc.poll(received + Duration::from_secs(3600)), Poll::Ready(_)));
+//! assert!(!matches!(lc.poll(received + Duration::from_secs(3600)), Next::Ready(_)));
 //! while let Some(event) = lc.poll_event() { let _ = event; /* log or persist */ }
 //! # Ok::<(), grantwire::Error>(())
 //! ```
@@ -115,7 +115,7 @@ pub use grant::GrantSource;
 pub use keyed::{KeyId, LifecycleKey, TokenLifecycles};
 pub use machine::TokenLifecycle;
 pub use outcome::{
-    Event, FetchError, FetchKind, Handled, Obtained, Poll, RequestId, Retry, TransportError,
+    Event, FetchError, FetchKind, Handled, Next, Obtained, RequestId, Retry, TransportError,
     WaitFor, MAX_QUEUED_EVENTS,
 };
 pub use token::Token;

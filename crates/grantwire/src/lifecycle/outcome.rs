@@ -1,5 +1,6 @@
-//! What the machine answers and reports: [`Poll`], [`Event`], [`FetchError`] and their parts.
+//! What the machine answers and reports: [`Next`], [`Event`], [`FetchError`] and their parts.
 
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::token::Token;
@@ -28,11 +29,16 @@ pub enum FetchKind {
 }
 
 /// What the machine wants the caller to do, from [`TokenLifecycle::poll`](super::TokenLifecycle::poll).
-#[derive(Debug)]
+///
+/// It borrows nothing: a driver can drop its lock on the machine and hand the answer to another
+/// thread. A token is shared as an [`Arc`], so a cache hit copies no secret and allocates
+/// nothing (it costs one atomic increment). Named `Next`, not `Poll`, so it sits beside
+/// [`std::task::Poll`] in an async driver without a rename.
+#[derive(Clone, Debug)]
 #[must_use]
-pub enum Poll<'a> {
-    /// A token valid at the `now` given to `poll`.
-    Ready(&'a Token),
+pub enum Next {
+    /// A token valid at the `now` given to `poll`, shared with the machine.
+    Ready(Arc<Token>),
     /// Build the request with [`TokenLifecycle::request`](super::TokenLifecycle::request), send
     /// it, and feed the outcome back: the answer to `handle_response`, a failure to send or
     /// receive to `handle_transport_error`. Then poll again.
@@ -46,11 +52,11 @@ pub enum Poll<'a> {
         reason: WaitFor,
     },
     /// No usable token and no automatic way to get one: a human must act (fix credentials or
-    /// configuration, then `resume`).
-    Failed(&'a FetchError),
+    /// configuration, then `resume`). Shared with the machine, like a token.
+    Failed(Arc<FetchError>),
 }
 
-/// What a [`Poll::Wait`] waits for, so a driver can wake its waiting callers at the right
+/// What a [`Next::Wait`] waits for, so a driver can wake its waiting callers at the right
 /// moment rather than at the deadline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

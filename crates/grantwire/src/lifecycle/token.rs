@@ -10,7 +10,8 @@ use crate::response::{TokenResponse, TokenType};
 use crate::secret::AccessToken;
 use crate::Scope;
 
-/// A token the machine holds. Handed out by reference: a cache hit copies nothing.
+/// A token the machine holds. Handed out as an `Arc<Token>` ([`Next::Ready`](super::Next::Ready)):
+/// a cache hit copies nothing and allocates nothing, and the token can be shared across threads.
 ///
 /// Its age is measured from [`Token::received`], the [`Instant`] given with the response; the
 /// wall-clock times ([`Token::received_at`], [`Token::expires_at`]) are for reporting only and

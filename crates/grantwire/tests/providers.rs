@@ -1,11 +1,11 @@
-//! Provider presets against recorded response shapes (`tests/fixtures/issue5_providers/`,
+//! Provider presets against recorded response shapes (`tests/fixtures/providers/`,
 //! written from each provider's documented response format).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
-use grantwire::lifecycle::{Event, LifecycleConfig, Poll, TokenLifecycle};
+use grantwire::lifecycle::{Event, LifecycleConfig, Next, TokenLifecycle};
 use grantwire::providers::{self, AssertionAudience, ExpiresInShape, Preset, PresetGrant};
 use grantwire::{
     AuthMethod, ClientAuthentication, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic,
@@ -19,7 +19,7 @@ fn now() -> SystemTime {
 
 fn fixture(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/issue5_providers")
+        .join("tests/fixtures/providers")
         .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -280,7 +280,7 @@ fn salesforce_without_expires_in_uses_the_preset_lifetime() {
     );
     let start = Instant::now();
     let id = match lc.poll(start) {
-        Poll::Send(id) => id,
+        Next::Send(id) => id,
         other => panic!("{other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(0);
@@ -298,11 +298,11 @@ fn salesforce_without_expires_in_uses_the_preset_lifetime() {
     assert_eq!(tok.valid_until(), start + Duration::from_secs(900));
     assert!(matches!(
         lc.poll(start + Duration::from_secs(899)),
-        Poll::Ready(_) | Poll::Send(_)
+        Next::Ready(_) | Next::Send(_)
     ));
     assert!(!matches!(
         lc.poll(start + Duration::from_secs(900)),
-        Poll::Ready(_)
+        Next::Ready(_)
     ));
 }
 
@@ -327,7 +327,7 @@ fn keycloak() {
     );
     let start = Instant::now();
     let id = match lc.poll(start) {
-        Poll::Send(id) => id,
+        Next::Send(id) => id,
         other => panic!("{other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(0);
@@ -348,7 +348,7 @@ fn keycloak() {
     ));
     assert!(matches!(
         lc.poll(start + Duration::from_secs(3600)),
-        Poll::Failed(_)
+        Next::Failed(_)
     ));
     // Discovery document and introspection answer of the same realm.
     let md = ServerMetadata::parse(

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::lifecycle::{
-    Event, FetchError, FetchKind, Handled, LifecycleConfig, LifecycleKey, Poll, RequestId, Retry,
+    Event, FetchError, FetchKind, Handled, LifecycleConfig, LifecycleKey, Next, RequestId, Retry,
     TokenLifecycle, TokenLifecycles, WaitFor,
 };
 use grantwire::{
@@ -81,7 +81,7 @@ fn error_body(code: &str) -> Vec<u8> {
 /// Expects `Send`, builds the request with `jitter_byte` as entropy, returns id and body.
 fn send(lc: &mut TokenLifecycle, now: Instant, jitter_byte: u8) -> (RequestId, String) {
     let id = match lc.poll(now) {
-        Poll::Send(id) => id,
+        Next::Send(id) => id,
         other => panic!("expected Send, got {other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(jitter_byte);
@@ -100,7 +100,7 @@ fn ok(lc: &mut TokenLifecycle, id: RequestId, body: &[u8], now: Instant) {
 
 fn ready_secret(lc: &mut TokenLifecycle, now: Instant) -> String {
     match lc.poll(now) {
-        Poll::Ready(tok) => tok.access_token().secret().to_owned(),
+        Next::Ready(tok) => tok.access_token().secret().to_owned(),
         other => panic!("expected Ready, got {other:?}"),
     }
 }
@@ -213,8 +213,8 @@ fn thousand_callers_at_expiry_cause_exactly_one_request() {
     let mut waits = 0;
     for _ in 0..1000 {
         match lc.poll(t(3600)) {
-            Poll::Send(_) => sends += 1,
-            Poll::Wait { until, reason } => {
+            Next::Send(_) => sends += 1,
+            Next::Wait { until, reason } => {
                 assert_eq!(until, t(3630));
                 assert!(matches!(reason, WaitFor::Response(_)));
                 waits += 1
@@ -233,8 +233,8 @@ fn thousand_callers_at_refresh_time_get_the_old_token_and_one_request() {
     let mut sends = 0;
     for _ in 0..1000 {
         match lc.poll(t(2880)) {
-            Poll::Send(_) => sends += 1,
-            Poll::Ready(tok) => assert_eq!(tok.access_token().secret(), "A"),
+            Next::Send(_) => sends += 1,
+            Next::Ready(tok) => assert_eq!(tok.access_token().secret(), "A"),
             other => panic!("{other:?}"),
         }
     }
@@ -254,7 +254,7 @@ fn old_token_is_served_while_refreshing_until_its_real_expiry() {
     assert_eq!(ready_secret(&mut lc, t(2881)), "A");
     assert_eq!(ready_secret(&mut lc, t(3599)), "A");
     match lc.poll(t(3600)) {
-        Poll::Wait { until, reason } => {
+        Next::Wait { until, reason } => {
             assert_eq!(until, t(2880 + 1000));
             assert_eq!(reason, WaitFor::Response(id2));
         }
@@ -279,7 +279,7 @@ fn unknown_expiry_uses_the_default_lifetime() {
     assert_eq!(tok.valid_until(), t(900));
     assert_eq!(tok.refresh_due(), t(600));
     assert!(matches!(events(&mut lc).as_slice(), [Event::Obtained(o)] if !o.expiry_known));
-    assert!(matches!(lc.poll(t(600)), Poll::Send(_)));
+    assert!(matches!(lc.poll(t(600)), Next::Send(_)));
 }
 
 #[test]
@@ -327,7 +327,7 @@ fn backoff_doubles_with_jitter_from_entropy_and_honours_retry_after() {
     assert!(!error.needs_human());
     assert_eq!(*retry, Retry::At(ms(500)));
     match lc.poll(ms(499)) {
-        Poll::Wait { until, reason } => {
+        Next::Wait { until, reason } => {
             assert_eq!(until, ms(500));
             assert_eq!(reason, WaitFor::Backoff);
         }
@@ -361,7 +361,7 @@ fn backoff_doubles_with_jitter_from_entropy_and_honours_retry_after() {
         events(&mut lc).as_slice(),
         [Event::Failed { retry: Retry::At(at), .. }] if *at == ms(122_500)
     ));
-    assert!(matches!(lc.poll(ms(122_499)), Poll::Wait { .. }));
+    assert!(matches!(lc.poll(ms(122_499)), Next::Wait { .. }));
     let (id, _) = send(&mut lc, ms(122_500), 0);
     ok(&mut lc, id, &token_body("A", Some(60), None), ms(122_500));
     assert_eq!(lc.failures(), 0);
@@ -400,13 +400,13 @@ fn errors_that_need_a_human_are_never_retried_and_say_so() {
         assert_eq!(error.code(), Some(&ErrorCode::parse(code)));
         for s in [0, 10, 1000, 100_000] {
             match lc.poll(t(s)) {
-                Poll::Failed(e) => assert_eq!(e.code(), Some(&ErrorCode::parse(code))),
+                Next::Failed(e) => assert_eq!(e.code(), Some(&ErrorCode::parse(code))),
                 other => panic!("{code}: {other:?}"),
             }
         }
         assert_eq!(lc.poll_timeout(), None);
         lc.resume();
-        assert!(matches!(lc.poll(t(100_001)), Poll::Send(_)));
+        assert!(matches!(lc.poll(t(100_001)), Next::Send(_)));
     }
 }
 
@@ -424,7 +424,7 @@ fn a_halt_keeps_serving_the_old_token_until_expiry() {
         t(80),
     );
     assert_eq!(ready_secret(&mut lc, t(99)), "A");
-    assert!(matches!(lc.poll(t(100)), Poll::Failed(_)));
+    assert!(matches!(lc.poll(t(100)), Next::Failed(_)));
 }
 
 #[test]
@@ -500,7 +500,7 @@ fn without_a_grant_a_rejected_refresh_token_needs_a_human() {
         grantwire::NoneAuth::new(ClientId::new("app")),
         LifecycleConfig::default(),
     );
-    assert!(matches!(lc.poll(t(0)), Poll::Failed(FetchError::NoGrant)));
+    assert!(matches!(lc.poll(t(0)), Next::Failed(e) if *e == FetchError::NoGrant));
     lc.seed(
         TokenResponse::new(AccessToken::new("A"), TokenType::Bearer, wall(0))
             .with_expires_in(Duration::from_secs(100))
@@ -528,7 +528,7 @@ fn without_a_grant_a_rejected_refresh_token_needs_a_human() {
         }]
     ));
     assert_eq!(ready_secret(&mut lc, t(99)), "A");
-    assert!(matches!(lc.poll(t(100)), Poll::Failed(FetchError::NoGrant)));
+    assert!(matches!(lc.poll(t(100)), Next::Failed(e) if *e == FetchError::NoGrant));
 }
 
 #[test]
@@ -545,7 +545,7 @@ fn invalidate_forgets_only_the_token_held() {
     // Many callers reporting the same rejected token cause no second fetch.
     for _ in 0..10 {
         assert!(!lc.invalidate(&AccessToken::new("A")));
-        assert!(matches!(lc.poll(t(2)), Poll::Wait { .. }));
+        assert!(matches!(lc.poll(t(2)), Next::Wait { .. }));
     }
     ok(&mut lc, id, &token_body("B", Some(3600), None), t(3));
     assert!(!lc.invalidate(&AccessToken::new("A")));
@@ -586,7 +586,7 @@ fn a_request_without_answer_times_out_and_late_answers_are_stale() {
 fn request_ids_are_built_once() {
     let mut lc = machine(LifecycleConfig::default());
     let id = match lc.poll(t(0)) {
-        Poll::Send(id) => id,
+        Next::Send(id) => id,
         other => panic!("{other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(0);
@@ -609,7 +609,7 @@ fn a_request_that_cannot_be_built_halts_with_a_typed_error() {
         LifecycleConfig::default(),
     );
     let id = match lc.poll(t(0)) {
-        Poll::Send(id) => id,
+        Next::Send(id) => id,
         other => panic!("{other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(0);
@@ -626,7 +626,7 @@ fn a_request_that_cannot_be_built_halts_with_a_typed_error() {
     ));
     assert!(matches!(
         lc.poll(t(1)),
-        Poll::Failed(FetchError::Request(_))
+        Next::Failed(e) if matches!(*e, FetchError::Request(_))
     ));
 }
 
@@ -637,13 +637,13 @@ fn a_stale_instant_never_gets_a_token_past_its_lifetime() {
     ok(&mut lc, id, &token_body("A", Some(100), None), t(1000));
     // A caller with a stale clock cannot get a token past its lifetime from receipt: 1,000 s
     // before receipt is as far from it as 1,000 s after.
-    assert!(matches!(lc.poll(t(1100)), Poll::Send(_)));
-    assert!(!matches!(lc.poll(t(0)), Poll::Ready(_)));
+    assert!(matches!(lc.poll(t(1100)), Next::Send(_)));
+    assert!(!matches!(lc.poll(t(0)), Next::Ready(_)));
     assert!(lc.token().is_none());
     // The stale reading timed the request out (it is 1,100 s away from the poll that sent it)
     // and started a backoff from itself; an honest reading ends that backoff at once.
     assert_eq!(lc.in_flight(), None);
-    assert!(matches!(lc.poll(t(1101)), Poll::Send(_)));
+    assert!(matches!(lc.poll(t(1101)), Next::Send(_)));
 }
 
 #[test]
@@ -692,12 +692,12 @@ fn keys_identify_scope_sets_and_audiences_whatever_the_order() {
     assert_eq!(all.len(), 2);
     assert_eq!(all.find(&k2), Some(a));
     // Single flight holds per key: each key sends its own single request.
-    assert!(matches!(all.get_mut(a).unwrap().poll(t(0)), Poll::Send(_)));
+    assert!(matches!(all.get_mut(a).unwrap().poll(t(0)), Next::Send(_)));
     assert!(matches!(
         all.get_mut(a).unwrap().poll(t(0)),
-        Poll::Wait { .. }
+        Next::Wait { .. }
     ));
-    assert!(matches!(all.get_mut(c).unwrap().poll(t(0)), Poll::Send(_)));
+    assert!(matches!(all.get_mut(c).unwrap().poll(t(0)), Next::Send(_)));
     assert_eq!(all.poll_timeout(), Some(t(30)));
     all.handle_timeout(t(30));
     assert_eq!(all.get(a).unwrap().in_flight(), None);
@@ -714,7 +714,7 @@ fn simulate(hours: u64, expires_in: u64, fail_every: u64) -> (u64, u64) {
     while now < end {
         loop {
             match lc.poll(now) {
-                Poll::Send(id) => {
+                Next::Send(id) => {
                     let mut rng = |b: &mut [u8]| b.fill(0x80);
                     lc.request(id, &mut Context::new(wall_of(now), &mut rng))
                         .unwrap();
@@ -734,15 +734,15 @@ fn simulate(hours: u64, expires_in: u64, fail_every: u64) -> (u64, u64) {
                         ok(&mut lc, id, &token_body(&name, Some(expires_in), None), now);
                     }
                 }
-                Poll::Ready(tok) => {
+                Next::Ready(tok) => {
                     assert!(now < expiry_of[tok.access_token().secret()]);
                     break;
                 }
-                Poll::Wait { until, .. } => {
+                Next::Wait { until, .. } => {
                     assert!(until >= now);
                     break;
                 }
-                Poll::Failed(e) => panic!("{e:?}"),
+                Next::Failed(e) => panic!("{e:?}"),
             }
         }
         while lc.poll_event().is_some() {}
@@ -844,7 +844,7 @@ proptest! {
                 Op::Poll(callers) => {
                     for _ in 0..callers {
                         match lc.poll(now) {
-                            Poll::Send(id) => {
+                            Next::Send(id) => {
                                 prop_assert!(outstanding.is_none(), "two requests in flight");
                                 prop_assert!(credits > 0, "fetch not justified by an expiry or a failure");
                                 credits -= 1;
@@ -853,18 +853,18 @@ proptest! {
                                     outstanding = Some(id);
                                 }
                             }
-                            Poll::Ready(tok) => {
+                            Next::Ready(tok) => {
                                 let secret = tok.access_token().secret();
                                 prop_assert!(now < expiry_of[secret], "expired token handed out");
                                 prop_assert!(now < tok.valid_until() && tok.is_valid(now));
                             }
-                            Poll::Wait { until, reason } => {
+                            Next::Wait { until, reason } => {
                                 prop_assert!(until >= now, "deadline in the past");
                                 if let WaitFor::Response(id) = reason {
                                     prop_assert_eq!(lc.in_flight().map(|(f, _)| f), Some(id));
                                 }
                             }
-                            Poll::Failed(e) => prop_assert!(e.needs_human()),
+                            Next::Failed(e) => prop_assert!(e.needs_human()),
                         }
                     }
                 }
@@ -930,4 +930,53 @@ proptest! {
             }
         }
     }
+}
+
+/// `poll`'s answer borrows nothing and shares the token held (issue 9): a driver can keep the
+/// answer after it let go of the machine, send it to another thread, and every cache hit hands
+/// out the same allocation rather than a copy. Before, `Poll::Ready(&Token)` borrowed the
+/// machine, so none of this compiled.
+#[test]
+fn a_ready_token_is_shared_not_borrowed() {
+    fn shareable<T: Send + Sync + 'static>(_: &T) {}
+    let mut lc = machine(LifecycleConfig::default());
+    let (id, _) = send(&mut lc, t(0), 1);
+    ok(&mut lc, id, &token_body("tok-1", Some(3600), None), t(0));
+    let first = lc.poll(t(1));
+    let second = lc.poll(t(2));
+    shareable(&first);
+    let (Next::Ready(a), Next::Ready(b)) = (first, second) else {
+        panic!("expected two cache hits");
+    };
+    assert!(
+        std::sync::Arc::ptr_eq(&a, &b),
+        "a cache hit copies the token"
+    );
+    // The machine goes on (even replaces the token) while callers elsewhere hold theirs.
+    lc.invalidate(a.access_token());
+    let (id, _) = send(&mut lc, t(3), 1);
+    ok(&mut lc, id, &token_body("tok-2", Some(3600), None), t(3));
+    let elsewhere = std::thread::spawn(move || a.access_token().secret().to_owned());
+    assert_eq!(elsewhere.join().unwrap(), "tok-1");
+    assert_eq!(ready_secret(&mut lc, t(4)), "tok-2");
+    assert_eq!(b.access_token().secret(), "tok-1");
+}
+
+/// A halted machine shares its failure the same way.
+#[test]
+fn a_halt_is_shared_not_borrowed() {
+    let mut lc = machine(LifecycleConfig::default());
+    let (id, _) = send(&mut lc, t(0), 1);
+    let _ = lc.handle_response(
+        id,
+        StatusCode::UNAUTHORIZED,
+        &json(),
+        &error_body("invalid_client"),
+        t(0),
+    );
+    let (Next::Failed(a), Next::Failed(b)) = (lc.poll(t(1)), lc.poll(t(2))) else {
+        panic!("expected a halt");
+    };
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+    assert_eq!(a.code(), Some(&ErrorCode::InvalidClient));
 }

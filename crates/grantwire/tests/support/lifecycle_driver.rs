@@ -1,5 +1,5 @@
 // Shared by the `lifecycle` fuzz target (fuzz/fuzz_targets/lifecycle.rs) and the stable corpus
-// replay (tests/fuzz_corpus_issue5.rs), through `include!`: arbitrary bytes become a schedule of
+// replay (tests/fuzz_corpus_introspection_metadata_lifecycle.rs), through `include!`: arbitrary bytes become a schedule of
 // callers, answers, transport failures, clock jumps (forwards and backwards, monotonic and wall
 // clock) and wrong readings, and every invariant of the token lifecycle is checked with a
 // panic, which the fuzzer reports.
@@ -17,7 +17,7 @@
 pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
     use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
     use grantwire::lifecycle::{
-        Event, LifecycleConfig, Poll, RequestId, TokenLifecycle, TransportError, WaitFor,
+        Event, LifecycleConfig, Next, RequestId, TokenLifecycle, TransportError, WaitFor,
     };
     use grantwire::{
         ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, TokenEndpoint,
@@ -92,7 +92,7 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
                 };
                 for _ in 0..=(arg % 4) {
                     match lc.poll(at) {
-                        Poll::Send(id) => {
+                        Next::Send(id) => {
                             assert!(outstanding.is_none(), "two requests in flight");
                             assert!(credits > 0, "fetch not justified");
                             credits -= 1;
@@ -102,7 +102,7 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
                                 outstanding = Some(id);
                             }
                         }
-                        Poll::Ready(tok) => {
+                        Next::Ready(tok) => {
                             readies += 1;
                             let secret = tok.access_token().secret();
                             let issue = issued.iter().find(|(s, _, _)| s == secret);
@@ -110,14 +110,14 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
                             assert!(fresh, "token handed out at or past its lifetime");
                             assert!(tok.is_valid(at));
                         }
-                        Poll::Wait { until, reason } => {
+                        Next::Wait { until, reason } => {
                             assert!(until >= at, "wait deadline in the past");
                             if let WaitFor::Response(id) = reason {
                                 let flight = lc.in_flight().map(|(f, _)| f);
                                 assert_eq!(flight, Some(id), "waits for a request not in flight");
                             }
                         }
-                        Poll::Failed(e) => assert!(e.needs_human()),
+                        Next::Failed(e) => assert!(e.needs_human()),
                     }
                 }
             }

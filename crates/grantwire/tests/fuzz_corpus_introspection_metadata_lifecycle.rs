@@ -9,7 +9,7 @@ use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::metadata::{Discovery, ServerMetadata};
 use grantwire::{AuthMethod, IntrospectionResponse, Issuer, ParseOptions, Profile};
 
-include!("issue5_support/lifecycle_driver.rs");
+include!("support/lifecycle_driver.rs");
 
 fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use grantwire::http::{HeaderMap, StatusCode};
 use grantwire::lifecycle::{
-    Event, FetchError, Handled, LifecycleConfig, Poll, RequestId, Retry, TokenLifecycle,
+    Event, FetchError, Handled, LifecycleConfig, Next, RequestId, Retry, TokenLifecycle,
     TransportError, WaitFor,
 };
 use grantwire::{
@@ -58,7 +58,7 @@ fn body(name: &str, expires_in: u64) -> Vec<u8> {
 /// Expects `Send` at `now`, builds it with the wall clock `wall_now`.
 fn send(lc: &mut TokenLifecycle, now: Instant, wall_now: SystemTime) -> RequestId {
     let id = match lc.poll(now) {
-        Poll::Send(id) => id,
+        Next::Send(id) => id,
         other => panic!("expected Send, got {other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(0);
@@ -97,18 +97,18 @@ fn one_wrong_instant_does_not_poison_the_lifecycle() {
     assert_eq!(lc.token().unwrap().received(), t(1));
     // T2 is served while it is young...
     match lc.poll(t(2)) {
-        Poll::Ready(tok) => assert_eq!(tok.access_token().secret(), "T2"),
+        Next::Ready(tok) => assert_eq!(tok.access_token().secret(), "T2"),
         other => panic!("{other:?}"),
     }
     // ...refreshed on schedule (48 minutes after receipt), served until an hour after receipt,
     // and never again.
     let refresh = send(&mut lc, t(1 + 2880), wall(2880));
-    assert!(matches!(lc.poll(t(3600)), Poll::Ready(tok) if tok.access_token().secret() == "T2"));
+    assert!(matches!(lc.poll(t(3600)), Next::Ready(tok) if tok.access_token().secret() == "T2"));
     for at in [t(3601), t(3600 + 1800), t(24 * 3600), t(YEAR)] {
         match lc.poll(at) {
-            Poll::Ready(tok) => panic!("served {} past its lifetime", tok.access_token().secret()),
-            Poll::Send(_) | Poll::Wait { .. } => {}
-            Poll::Failed(e) => panic!("{e:?}"),
+            Next::Ready(tok) => panic!("served {} past its lifetime", tok.access_token().secret()),
+            Next::Send(_) | Next::Wait { .. } => {}
+            Next::Failed(e) => panic!("{e:?}"),
         }
     }
     // The refresh timed out at t + 1 year: its late answer is stale, nothing is served.
@@ -134,12 +134,12 @@ fn a_wall_clock_step_backwards_changes_no_decision() {
     assert_eq!(lc.token().unwrap().expires_at(), wall(10 * YEAR + 3600));
     // The wall clock steps back ten years; at 48 minutes the refresh goes out as planned.
     let id = send(&mut lc, t(2880), wall(2880));
-    assert!(matches!(lc.poll(t(2900)), Poll::Ready(tok) if tok.access_token().secret() == "A"));
+    assert!(matches!(lc.poll(t(2900)), Next::Ready(tok) if tok.access_token().secret() == "A"));
     answer(&mut lc, id, "B", 3600, t(2900));
     // Reported in the new wall clock, scheduled on the monotonic one.
     assert_eq!(lc.token().unwrap().expires_at(), wall(2900 + 3600));
     assert_eq!(lc.token().unwrap().valid_until(), t(2900 + 3600));
-    assert!(!matches!(lc.poll(t(2900 + 3600)), Poll::Ready(_)));
+    assert!(!matches!(lc.poll(t(2900 + 3600)), Next::Ready(_)));
 }
 
 #[derive(Clone, Debug)]
@@ -230,7 +230,7 @@ fn run(steps: &[Step], wall_steps: bool) -> Result<Vec<Seen>, TestCaseError> {
         };
         for (at, honest) in polls {
             match lc.poll(at) {
-                Poll::Send(id) => {
+                Next::Send(id) => {
                     prop_assert!(outstanding.is_none(), "two requests in flight");
                     let true_wall = wall(now.duration_since(base()).as_secs());
                     let w = if wall_offset >= 0 {
@@ -243,7 +243,7 @@ fn run(steps: &[Step], wall_steps: bool) -> Result<Vec<Seen>, TestCaseError> {
                     outstanding = Some(id);
                     seen.push(Seen::Send(id));
                 }
-                Poll::Ready(tok) => {
+                Next::Ready(tok) => {
                     let name = tok.access_token().secret().to_owned();
                     let (given, truly, life) = issued[&name];
                     // Never older than its lifetime from the receipt the machine was told...
@@ -258,14 +258,14 @@ fn run(steps: &[Step], wall_steps: bool) -> Result<Vec<Seen>, TestCaseError> {
                     }
                     seen.push(Seen::Ready(name));
                 }
-                Poll::Wait { until, reason } => {
+                Next::Wait { until, reason } => {
                     prop_assert!(until >= at);
                     if let WaitFor::Response(id) = reason {
                         prop_assert_eq!(Some(id), outstanding, "waits for a request not in flight");
                     }
                     seen.push(Seen::Wait(until, reason));
                 }
-                Poll::Failed(_) => seen.push(Seen::Failed),
+                Next::Failed(_) => seen.push(Seen::Failed),
             }
         }
         match s {
@@ -388,14 +388,14 @@ fn a_refused_connection_backs_off_like_a_5xx_then_recovers() {
     // Recovery: the next request goes out at the end of the backoff and its token is served.
     assert!(matches!(
         lc.poll(ms(1519)),
-        Poll::Wait {
+        Next::Wait {
             reason: WaitFor::Backoff,
             ..
         }
     ));
     let id = send(&mut lc, ms(1520), wall(1));
     answer(&mut lc, id, "A", 3600, ms(1600));
-    assert!(matches!(lc.poll(ms(1600)), Poll::Ready(tok) if tok.access_token().secret() == "A"));
+    assert!(matches!(lc.poll(ms(1600)), Next::Ready(tok) if tok.access_token().secret() == "A"));
     assert_eq!(lc.failures(), 0);
     // Late or unknown transport failures are stale.
     assert_eq!(
@@ -408,7 +408,7 @@ fn a_refused_connection_backs_off_like_a_5xx_then_recovers() {
 fn a_transport_failure_for_a_request_never_built_is_stale() {
     let mut lc = machine();
     let id = match lc.poll(t(0)) {
-        Poll::Send(id) => id,
+        Next::Send(id) => id,
         other => panic!("{other:?}"),
     };
     assert_eq!(
@@ -466,7 +466,7 @@ fn a_transient_signing_failure_is_retried_with_backoff() {
     assert!(!unavailable.is_configuration());
     let mut lc = flaky(vec![unavailable.clone()]);
     let id = match lc.poll(t(0)) {
-        Poll::Send(id) => id,
+        Next::Send(id) => id,
         other => panic!("{other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(0);
@@ -474,7 +474,7 @@ fn a_transient_signing_failure_is_retried_with_backoff() {
         lc.request(id, &mut Context::new(wall(0), &mut rng)).err(),
         Some(unavailable.clone())
     );
-    // Before the fix: Retry::NeedsHuman and Poll::Failed until a human called resume().
+    // Before the fix: Retry::NeedsHuman and Next::Failed until a human called resume().
     let ev = events(&mut lc);
     let [Event::Failed { error, retry, .. }] = ev.as_slice() else {
         panic!("{ev:?}")
@@ -487,7 +487,7 @@ fn a_transient_signing_failure_is_retried_with_backoff() {
     // The signer answers again: retried, and the token is served.
     let id = send(&mut lc, ms(500), wall(1));
     answer(&mut lc, id, "A", 3600, ms(600));
-    assert!(matches!(lc.poll(ms(600)), Poll::Ready(_)));
+    assert!(matches!(lc.poll(ms(600)), Next::Ready(_)));
 }
 
 #[test]
@@ -499,7 +499,7 @@ fn a_configuration_failure_while_signing_halts_with_the_right_event() {
     assert!(missing_issuer.is_configuration());
     let mut lc = flaky(vec![missing_issuer.clone()]);
     let id = match lc.poll(t(0)) {
-        Poll::Send(id) => id,
+        Next::Send(id) => id,
         other => panic!("{other:?}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(0);
@@ -521,7 +521,7 @@ fn a_configuration_failure_while_signing_halts_with_the_right_event() {
     assert_eq!(*retry, Retry::NeedsHuman);
     for at in [t(1), t(1000), t(YEAR)] {
         assert!(
-            matches!(lc.poll(at), Poll::Failed(FetchError::Request(e)) if *e == missing_issuer)
+            matches!(lc.poll(at), Next::Failed(e) if *e == FetchError::Request(missing_issuer.clone()))
         );
     }
     assert_eq!(lc.poll_timeout(), None);
@@ -586,7 +586,7 @@ fn wait_names_the_request_so_waiters_wake_on_its_response() {
     }
     answer(&mut lc, id, "A", 3600, ms(80));
     // Woken at 80 ms, not at the 30 s deadline: served at once.
-    assert!(matches!(lc.poll(ms(80)), Poll::Ready(tok) if tok.access_token().secret() == "A"));
+    assert!(matches!(lc.poll(ms(80)), Next::Ready(tok) if tok.access_token().secret() == "A"));
     // A refresh in flight while the resource server rejected the token: waiters wait on
     // that refresh's id.
     let refresh = send(&mut lc, t(2881), wall(2881));
@@ -602,10 +602,10 @@ trait WaitExt {
     fn wait(self) -> Option<(Instant, WaitFor)>;
 }
 
-impl WaitExt for Poll<'_> {
+impl WaitExt for Next {
     fn wait(self) -> Option<(Instant, WaitFor)> {
         match self {
-            Poll::Wait { until, reason } => Some((until, reason)),
+            Next::Wait { until, reason } => Some((until, reason)),
             _ => None,
         }
     }
