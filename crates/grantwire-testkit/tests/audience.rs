@@ -159,9 +159,9 @@ fn every_server_rule_against_every_client_rule_at_every_endpoint() {
                 let case = format!("server {demand:?}, client {rule:?}, client #{i}");
                 // A token to introspect and revoke, from a client following the server's rule.
                 let own = &clients(demand)[i];
-                let token = access_token(&rig.token(&own));
+                let token = access_token(&rig.token(own));
 
-                let resp = rig.token(&auth);
+                let resp = rig.token(auth);
                 if expected(demand, rule, EndpointKind::Token) {
                     access_token(&resp);
                     accepted += 1;
@@ -169,7 +169,7 @@ fn every_server_rule_against_every_client_rule_at_every_endpoint() {
                     assert_error(&resp, "invalid_client", 400);
                 }
 
-                let resp = rig.token_op(EndpointKind::Introspection, &token, &auth);
+                let resp = rig.token_op(EndpointKind::Introspection, &token, auth);
                 if expected(demand, rule, EndpointKind::Introspection) {
                     assert_eq!(resp.status(), StatusCode::OK, "{case}");
                     assert_eq!(json(&resp)["active"], true, "{case}");
@@ -178,16 +178,16 @@ fn every_server_rule_against_every_client_rule_at_every_endpoint() {
                     assert_error(&resp, "invalid_client", 400);
                 }
 
-                let resp = rig.token_op(EndpointKind::Revocation, &token, &auth);
+                let resp = rig.token_op(EndpointKind::Revocation, &token, auth);
                 if expected(demand, rule, EndpointKind::Revocation) {
                     assert_eq!(resp.status(), StatusCode::OK, "{case}");
                     // Revoked: the server's own-rule client now sees it inactive.
-                    let after = rig.token_op(EndpointKind::Introspection, &token, &own);
+                    let after = rig.token_op(EndpointKind::Introspection, &token, own);
                     assert_eq!(json(&after)["active"], false, "{case}");
                     accepted += 1;
                 } else {
                     assert_error(&resp, "invalid_client", 400);
-                    let after = rig.token_op(EndpointKind::Introspection, &token, &own);
+                    let after = rig.token_op(EndpointKind::Introspection, &token, own);
                     assert_eq!(json(&after)["active"], true, "{case}");
                 }
             }
