@@ -51,8 +51,7 @@ struct Fixture {
 }
 
 struct GrantwireSetup {
-    endpoint: grantwire::TokenEndpoint,
-    auth: grantwire::ClientSecretBasic,
+    client: grantwire::Client,
     grant: grantwire::ClientCredentials,
 }
 
@@ -95,11 +94,16 @@ impl Fixture {
             .body(body.into_bytes())
             .expect("canned response");
         let gw = GrantwireSetup {
-            endpoint: grantwire::TokenEndpoint::parse(TOKEN_URL).expect("endpoint"),
-            auth: grantwire::ClientSecretBasic::new(
-                grantwire::ClientId::new(CLIENT_ID),
-                grantwire::ClientSecret::new(CLIENT_SECRET),
-            ),
+            client: grantwire::Client::new(
+                grantwire::AuthorizationServer::new(
+                    grantwire::Endpoint::parse(TOKEN_URL).expect("endpoint"),
+                ),
+                grantwire::ClientSecretBasic::new(
+                    grantwire::ClientId::new(CLIENT_ID),
+                    grantwire::ClientSecret::new(CLIENT_SECRET),
+                ),
+            )
+            .expect("client"),
             grant: grantwire::ClientCredentials::new()
                 .scope(grantwire::Scope::parse(SCOPE).expect("scope")),
         };
@@ -126,7 +130,7 @@ fn grantwire_build(fx: &Fixture) -> grantwire::SecretRequest {
     let mut ctx = grantwire::Context::new(fx.received_at, &mut entropy);
     fx.gw
         .grant
-        .to_request(&fx.gw.endpoint, &fx.gw.auth, &mut ctx)
+        .to_request(&fx.gw.client, &mut ctx)
         .expect("grantwire request")
 }
 

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use criterion::Criterion;
 use grantwire::lifecycle::{LifecycleConfig, Next, TokenLifecycle};
 use grantwire::{
-    ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, TokenEndpoint,
+    AuthorizationServer, Client, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic,
+    Context, Endpoint,
 };
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
@@ -39,8 +40,13 @@ fn wall() -> SystemTime {
 /// A machine holding a one-hour token received at `t(0)`.
 fn machine_with_token() -> TokenLifecycle {
     let mut lc = TokenLifecycle::new(
-        TokenEndpoint::parse("https://as.example/token").expect("endpoint"),
-        ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret")),
+        Client::new(
+            AuthorizationServer::new(
+                Endpoint::parse("https://as.example/token").expect("endpoint"),
+            ),
+            ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret")),
+        )
+        .expect("client"),
         ClientCredentials::new(),
         LifecycleConfig::default(),
     );

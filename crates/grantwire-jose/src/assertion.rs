@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use grantwire::{
-    AssertionAudience, AuthMethod, AuthParts, AuthTarget, ClientAuthentication, ClientId,
-    ClientSecret, Context, Entropy, SecretString,
+    AssertionAudience, AuthMethod, AuthParts, AuthTarget, AuthorizationServer,
+    ClientAuthentication, ClientId, ClientSecret, Context, Entropy, SecretString,
 };
 
 use crate::alg::Algorithm;
@@ -46,18 +46,20 @@ const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti"];
 /// | [`TokenEndpoint`](Audience::TokenEndpoint) | token endpoint URL | token endpoint URL | Okta, Entra ID, Google, Authlib |
 /// | [`CalledEndpoint`](Audience::CalledEndpoint) | token endpoint URL | that endpoint's URL | Glewlwyd (nothing else) |
 ///
-/// When the request was not given the value a rule needs (no issuer configured, or no token
-/// endpoint at introspection), authentication fails with
-/// [`grantwire::Error::AudienceUnavailable`] instead of falling back to another rule.
+/// Every value comes from the one [`AuthorizationServer`] of the [`grantwire::Client`], so the
+/// rule holds at every endpoint. When the server value lacks what a rule needs (no issuer for
+/// [`Audience::Issuer`]), [`grantwire::Client::new`] fails with
+/// [`grantwire::Error::AudienceUnavailable`] (through
+/// [`ClientAuthentication::check_server`]), never falling back to another rule.
 /// [`grantwire::AssertionAudience`] (the provider presets' field) converts into this type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Audience {
-    /// The authorization server's issuer identifier, from [`AuthTarget::issuer`], at every
+    /// The authorization server's issuer identifier ([`AuthorizationServer::issuer`]), at every
     /// endpoint (the default). draft-ietf-oauth-rfc7523bis: the audience MUST be the issuer and
     /// the token endpoint MUST NOT be used, closing the 2025 audience-injection attack.
     Issuer,
-    /// The token endpoint URL, from [`AuthTarget::token_endpoint`], at every endpoint:
+    /// The token endpoint URL ([`AuthorizationServer::token_endpoint`]), at every endpoint:
     /// introspection and revocation requests name the token endpoint too. Okta, Entra ID and
     /// Authlib require it. Replaces `LegacyTokenEndpoint`, which despite its name sent the URL
     /// of whichever endpoint was called.
@@ -324,17 +326,36 @@ impl ClientAssertion {
         }
     }
 
-    /// The `aud` value for a request to `target`, or
-    /// [`grantwire::Error::AudienceUnavailable`] when `target` lacks what the rule needs.
+    /// The core rule behind [`ClientAssertion::audience`], or the fixed value.
+    fn rule(&self) -> Result<AssertionAudience, &str> {
+        match &self.audience {
+            Audience::Issuer => Ok(AssertionAudience::Issuer),
+            Audience::TokenEndpoint => Ok(AssertionAudience::TokenEndpoint),
+            Audience::CalledEndpoint => Ok(AssertionAudience::CalledEndpoint),
+            Audience::Fixed(value) => Err(value),
+        }
+    }
+
+    /// The `aud` value for a request to `target`, derived from its
+    /// [`AuthorizationServer`], or [`grantwire::Error::AudienceUnavailable`] when the server
+    /// value lacks what the rule needs.
     pub fn audience_for<'a>(
         &'a self,
         target: &AuthTarget<'a>,
     ) -> Result<&'a str, grantwire::Error> {
-        match &self.audience {
-            Audience::Issuer => target.audience(AssertionAudience::Issuer),
-            Audience::TokenEndpoint => target.audience(AssertionAudience::TokenEndpoint),
-            Audience::CalledEndpoint => target.audience(AssertionAudience::CalledEndpoint),
-            Audience::Fixed(s) => Ok(s),
+        match self.rule() {
+            Ok(rule) => target.audience(rule),
+            Err(fixed) => Ok(fixed),
+        }
+    }
+
+    /// Whether [`ClientAssertion::audience`] can be derived from `server` at every endpoint:
+    /// [`grantwire::Error::AudienceUnavailable`] for [`Audience::Issuer`] and a server value
+    /// without an issuer. What [`grantwire::Client::new`] calls.
+    pub fn check_server(&self, server: &AuthorizationServer) -> Result<(), grantwire::Error> {
+        match self.rule() {
+            Ok(rule) => server.check_assertion_audience(rule),
+            Err(_fixed) => Ok(()),
         }
     }
 
@@ -491,6 +512,10 @@ impl ClientAuthentication for ClientAssertion {
         ClientAssertion::form_size_hint(self, target)
     }
 
+    fn check_server(&self, server: &AuthorizationServer) -> Result<(), grantwire::Error> {
+        ClientAssertion::check_server(self, server)
+    }
+
     fn authenticate(
         &self,
         parts: &mut AuthParts<'_>,
@@ -554,6 +579,12 @@ macro_rules! method_type {
             }
             fn form_size_hint(&self, target: &AuthTarget<'_>) -> usize {
                 self.0.form_size_hint(target)
+            }
+            fn check_server(
+                &self,
+                server: &AuthorizationServer,
+            ) -> Result<(), grantwire::Error> {
+                self.0.check_server(server)
             }
             fn authenticate(
                 &self,

@@ -10,8 +10,8 @@
 //! let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 //! let mut entropy = |b: &mut [u8]| b.fill(7); // a CSPRNG in production
 //! let grant = assertion.grant(now, &mut entropy)?; // a grantwire::JwtBearer
-//! let endpoint = sa.token_endpoint()?;
-//! # let _ = (grant, endpoint);
+//! let server = sa.authorization_server()?; // token endpoint = token_uri
+//! # let _ = (grant, server);
 //! # Ok::<(), grantwire_jose::Error>(())
 //! ```
 
@@ -19,7 +19,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
-use grantwire::{Entropy, JwtBearer, SecretString, TokenEndpoint};
+use grantwire::{AuthorizationServer, Endpoint, Entropy, JwtBearer, SecretString};
 use serde::Deserialize;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -96,7 +96,7 @@ impl ServiceAccountKey {
             .as_deref()
             .ok_or(sa_err("`token_uri` is missing"))?;
         // The assertion goes to token_uri: insist on https (http only on loopback).
-        TokenEndpoint::parse(token_uri).map_err(|_| sa_err("`token_uri` is not an https URL"))?;
+        Endpoint::parse(token_uri).map_err(|_| sa_err("`token_uri` is not an https URL"))?;
         let token_uri = token_uri.to_owned();
         let private_key_id = match raw.private_key_id.as_deref() {
             None | Some("") => None,
@@ -132,9 +132,13 @@ impl ServiceAccountKey {
         &self.token_uri
     }
 
-    /// The token endpoint (`token_uri`).
-    pub fn token_endpoint(&self) -> Result<TokenEndpoint, Error> {
-        TokenEndpoint::parse(&self.token_uri).map_err(|_| sa_err("`token_uri` is not an https URL"))
+    /// The authorization server: its token endpoint is `token_uri`, which is also the
+    /// assertion audience (Google publishes no issuer for it), so a
+    /// [`grantwire::Client`] of it uses [`grantwire::AssertionAudience::TokenEndpoint`] rules.
+    pub fn authorization_server(&self) -> Result<AuthorizationServer, Error> {
+        Endpoint::parse(&self.token_uri)
+            .map(AuthorizationServer::new)
+            .map_err(|_| sa_err("`token_uri` is not an https URL"))
     }
 
     /// The RS256 signing key, with `kid` = `private_key_id`, on the default backend.

@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use grantwire::{ClientCredentials, ClientId, Context, Issuer, TokenEndpoint};
+//! use grantwire::{AuthorizationServer, Client, ClientCredentials, ClientId, Context, Endpoint, Issuer};
 //! use grantwire_jose::{Algorithm, PrivateKey, PrivateKeyJwt, SigningKey, Verifier};
 //!
 //! let pem = include_str!("../tests/vectors/rfc7515_a3_private.pem");
@@ -16,12 +16,14 @@
 //! let jwks = key.jwks(); // register this with the authorization server
 //! let auth = PrivateKeyJwt::new(ClientId::new("client-1"), key.clone())?;
 //!
-//! let endpoint = TokenEndpoint::parse("https://as.example/token")?
+//! let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token")?)
 //!     .with_issuer(Issuer::parse("https://as.example")?);
+//! // The default audience is the issuer: a server value without one is refused here.
+//! let client = Client::new(server, auth)?;
 //! let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 //! let mut entropy = |b: &mut [u8]| b.fill(9); // a CSPRNG in production
 //! let request = ClientCredentials::new()
-//!     .to_request(&endpoint, &auth, &mut Context::new(now, &mut entropy))?;
+//!     .to_request(&client, &mut Context::new(now, &mut entropy))?;
 //!
 //! // The server side: verify the assertion against the registered JWK set.
 //! let form = grantwire::form::parse(request.body())?;

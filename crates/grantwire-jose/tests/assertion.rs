@@ -8,8 +8,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use common::*;
 use grantwire::{
-    AssertionAudience, AuthMethod, ClientAuthentication, ClientCredentials, ClientId, ClientSecret,
-    Context, Issuer, TokenEndpoint,
+    AssertionAudience, AuthMethod, AuthorizationServer, Client, ClientAuthentication,
+    ClientCredentials, ClientId, ClientSecret, Context, Endpoint, Issuer,
 };
 use grantwire_jose::{
     Algorithm, Audience, ClientAssertion, ClientSecretJwt, Error, PrivateKeyJwt, SigningKey,
@@ -19,8 +19,8 @@ use serde_json::json;
 
 const NOW: u64 = 1_700_000_000;
 
-fn endpoint(with_issuer: bool) -> TokenEndpoint {
-    let e = TokenEndpoint::parse("https://as.example/oauth2/token").unwrap();
+fn endpoint(with_issuer: bool) -> AuthorizationServer {
+    let e = AuthorizationServer::new(Endpoint::parse("https://as.example/oauth2/token").unwrap());
     if with_issuer {
         e.with_issuer(Issuer::parse("https://as.example").unwrap())
     } else {
@@ -28,17 +28,15 @@ fn endpoint(with_issuer: bool) -> TokenEndpoint {
     }
 }
 
-/// Builds a client-credentials request and returns its form.
-fn form_of(
-    auth: &dyn ClientAuthentication,
+/// Configures a client and builds a client-credentials request; returns its form.
+fn form_of<A: ClientAuthentication + Clone + 'static>(
+    auth: &A,
     with_issuer: bool,
 ) -> Result<Vec<(String, String)>, grantwire::Error> {
     let mut entropy = counter_entropy();
-    let req = ClientCredentials::new().to_request(
-        &endpoint(with_issuer),
-        auth,
-        &mut Context::new(at(NOW), &mut entropy),
-    )?;
+    let client = Client::new(endpoint(with_issuer), auth.clone())?;
+    let req =
+        ClientCredentials::new().to_request(&client, &mut Context::new(at(NOW), &mut entropy))?;
     Ok(grantwire::form::parse(req.body()).unwrap())
 }
 
@@ -117,7 +115,8 @@ fn fresh_jti_per_request() {
 fn no_issuer_no_assertion_unless_another_audience_rule() {
     let key = signing_key(Algorithm::RS256);
     let auth = PrivateKeyJwt::new(ClientId::new("client-1"), key).unwrap();
-    let err = form_of(&auth, false).unwrap_err();
+    // Refused when the client is configured, before any request is built.
+    let err = Client::new(endpoint(false), auth.clone()).unwrap_err();
     assert_eq!(
         err,
         grantwire::Error::AudienceUnavailable {
@@ -269,14 +268,18 @@ fn every_algorithm_signs_assertions_that_verify_on_every_backend() {
     }
 }
 
-/// Issue 8, defect 8: `aud` under each rule at the introspection and revocation endpoints. The
-/// token-endpoint rule names the token endpoint there too (it used to name the endpoint
-/// called, which Authlib refuses), and fails with a typed error when it was not given.
+/// `aud` under each rule at the introspection and revocation endpoints, derived from the one
+/// server value: the token-endpoint rule names the token endpoint there too (never the endpoint
+/// called, which Authlib refuses), and the issuer rule needs an issuer when the client is
+/// configured.
 #[test]
 fn audience_rules_at_introspection_and_revocation() {
-    use grantwire::{Endpoint, IntrospectionRequest, RevocationRequest, SecretString};
-    let token = Endpoint::parse("https://as.example/oauth2/token").unwrap();
-    let issuer = Issuer::parse("https://as.example").unwrap();
+    use grantwire::{IntrospectionRequest, RevocationRequest, SecretString};
+    let server = endpoint(true)
+        .with_introspection_endpoint(
+            Endpoint::parse("https://as.example/oauth2/introspect").unwrap(),
+        )
+        .with_revocation_endpoint(Endpoint::parse("https://as.example/oauth2/revoke").unwrap());
     let auth =
         PrivateKeyJwt::new(ClientId::new("client-1"), signing_key(Algorithm::ES256)).unwrap();
     let aud_of = |req: &grantwire::SecretRequest| {
@@ -285,44 +288,43 @@ fn audience_rules_at_introspection_and_revocation() {
         claims["aud"].as_str().unwrap().to_owned()
     };
     for (path, kind) in [("introspect", 0), ("revoke", 1)] {
-        let called = Endpoint::parse(&format!("https://as.example/oauth2/{path}")).unwrap();
-        let build = |auth: &PrivateKeyJwt, with_token_endpoint: bool| {
+        let called = format!("https://as.example/oauth2/{path}");
+        let build = |auth: &PrivateKeyJwt| {
+            let client = Client::new(server.clone(), auth.clone()).unwrap();
             let mut entropy = counter_entropy();
             let mut ctx = Context::new(at(NOW), &mut entropy);
             let t = SecretString::new("the-token");
-            if kind == 0 {
-                let mut r = IntrospectionRequest::new(t);
-                if with_token_endpoint {
-                    r = r.token_endpoint(token.clone());
-                }
-                r.to_request(&called, Some(&issuer), auth, &mut ctx)
+            let req = if kind == 0 {
+                IntrospectionRequest::new(t).to_request(&client, &mut ctx)
             } else {
-                let mut r = RevocationRequest::new(t);
-                if with_token_endpoint {
-                    r = r.token_endpoint(token.clone());
-                }
-                r.to_request(&called, Some(&issuer), auth, &mut ctx)
-            }
+                RevocationRequest::new(t).to_request(&client, &mut ctx)
+            };
+            req.unwrap()
         };
-        for with_te in [false, true] {
-            let issuer_rule = build(&auth, with_te).unwrap();
-            assert_eq!(aud_of(&issuer_rule), "https://as.example", "{path}");
-            let called_rule = build(&auth.clone().audience(Audience::CalledEndpoint), with_te);
-            assert_eq!(aud_of(&called_rule.unwrap()), called.as_str(), "{path}");
-        }
+        assert_eq!(aud_of(&build(&auth)), "https://as.example", "{path}");
+        let called_rule = auth.clone().audience(Audience::CalledEndpoint);
+        assert_eq!(aud_of(&build(&called_rule)), called, "{path}");
         let te_rule = auth.clone().audience(Audience::TokenEndpoint);
         assert_eq!(
-            aud_of(&build(&te_rule, true).unwrap()),
+            aud_of(&build(&te_rule)),
             "https://as.example/oauth2/token",
             "{path}"
         );
-        assert_eq!(
-            build(&te_rule, false).unwrap_err(),
-            grantwire::Error::AudienceUnavailable {
-                audience: AssertionAudience::TokenEndpoint
-            },
-            "{path}"
-        );
+    }
+    // Without an issuer, only the rules that do not need one configure.
+    let no_issuer = AuthorizationServer::new(server.token_endpoint().clone());
+    assert_eq!(
+        Client::new(no_issuer.clone(), auth.clone()).unwrap_err(),
+        grantwire::Error::AudienceUnavailable {
+            audience: AssertionAudience::Issuer
+        }
+    );
+    for rule in [
+        Audience::TokenEndpoint,
+        Audience::CalledEndpoint,
+        Audience::Fixed("urn:as".into()),
+    ] {
+        assert!(Client::new(no_issuer.clone(), auth.clone().audience(rule)).is_ok());
     }
 }
 

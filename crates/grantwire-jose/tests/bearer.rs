@@ -74,8 +74,11 @@ fn service_account_assertion_claims() {
     let mut e = counter_entropy();
     let req = grant
         .to_request(
-            &sa.token_endpoint().unwrap(),
-            &grantwire::Unauthenticated,
+            &grantwire::Client::new(
+                sa.authorization_server().unwrap(),
+                grantwire::Unauthenticated,
+            )
+            .unwrap(),
             &mut Context::new(at(NOW), &mut e),
         )
         .unwrap();

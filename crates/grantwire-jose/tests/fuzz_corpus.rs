@@ -72,7 +72,9 @@ fn jwk(data: &[u8]) -> bool {
 
 fn service_account(data: &[u8]) -> bool {
     match ServiceAccountKey::from_json(data) {
-        Ok(sa) => sa.token_endpoint().is_ok() && BearerAssertion::from_service_account(&sa).is_ok(),
+        Ok(sa) => {
+            sa.authorization_server().is_ok() && BearerAssertion::from_service_account(&sa).is_ok()
+        }
         Err(_) => false,
     }
 }

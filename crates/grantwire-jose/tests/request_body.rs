@@ -10,9 +10,9 @@ use std::alloc::System;
 
 use common::*;
 use grantwire::{
-    AuthorizationCodeGrant, ClientAuthentication, ClientCredentials, ClientId, ClientSecret,
-    Context, Endpoint, IntrospectionRequest, Issuer, JwtBearer, RefreshGrant, RefreshToken,
-    RevocationRequest, SecretRequest, SecretString, TokenEndpoint, TokenExchange,
+    AuthorizationCodeGrant, AuthorizationServer, Client, ClientAuthentication, ClientCredentials,
+    ClientId, ClientSecret, Context, Endpoint, IntrospectionRequest, Issuer, JwtBearer,
+    RefreshGrant, RefreshToken, RevocationRequest, SecretRequest, SecretString, TokenExchange,
 };
 use grantwire_jose::{Algorithm, ClientSecretJwt, PrivateKeyJwt, SigningKey};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
@@ -67,44 +67,48 @@ fn methods() -> Vec<(String, Box<dyn ClientAuthentication>)> {
 type Build<'a> = dyn Fn(&mut Context<'_>) -> SecretRequest + 'a;
 
 /// Builds every request type with `auth`, each inside a counted region.
-fn build_all(auth: &dyn ClientAuthentication) -> Vec<(&'static str, SecretRequest, usize)> {
+fn build_all(auth: Box<dyn ClientAuthentication>) -> Vec<(&'static str, SecretRequest, usize)> {
     let issuer = Issuer::parse("https://as.example").unwrap();
-    let ep = TokenEndpoint::parse("https://as.example/oauth2/token")
-        .unwrap()
-        .with_issuer(issuer.clone());
     let other = Endpoint::parse("https://as.example/oauth2/introspect").unwrap();
+    let server =
+        AuthorizationServer::new(Endpoint::parse("https://as.example/oauth2/token").unwrap())
+            .with_issuer(issuer)
+            .with_introspection_endpoint(other.clone())
+            .with_revocation_endpoint(other);
+    let client = Client::from_arcs(server.into(), auth.into()).unwrap();
+    let auth = &client;
     let builds: [(&str, &Build<'_>); 7] = [
         ("client_credentials", &|c| {
-            ClientCredentials::new().to_request(&ep, auth, c).unwrap()
+            ClientCredentials::new().to_request(auth, c).unwrap()
         }),
         ("refresh", &|c| {
             RefreshGrant::new(RefreshToken::new(TOKEN))
-                .to_request(&ep, auth, c)
+                .to_request(auth, c)
                 .unwrap()
         }),
         ("authorization_code", &|c| {
             AuthorizationCodeGrant::new(SecretString::new(TOKEN))
-                .to_request(&ep, auth, c)
+                .to_request(auth, c)
                 .unwrap()
         }),
         ("jwt_bearer", &|c| {
             JwtBearer::new(SecretString::new(TOKEN))
-                .to_request(&ep, auth, c)
+                .to_request(auth, c)
                 .unwrap()
         }),
         ("token_exchange", &|c| {
             TokenExchange::new(SecretString::new(TOKEN), "urn:t")
-                .to_request(&ep, auth, c)
+                .to_request(auth, c)
                 .unwrap()
         }),
         ("introspection", &|c| {
             IntrospectionRequest::new(SecretString::new(TOKEN))
-                .to_request(&other, Some(&issuer), auth, c)
+                .to_request(auth, c)
                 .unwrap()
         }),
         ("revocation", &|c| {
             RevocationRequest::new(SecretString::new(TOKEN))
-                .to_request(&other, Some(&issuer), auth, c)
+                .to_request(auth, c)
                 .unwrap()
         }),
     ];
@@ -127,7 +131,7 @@ fn assertion_requests_hide_the_assertion_and_are_written_without_reallocation() 
     let mut checked = 0;
     for (alg, auth) in methods() {
         let backend = backend_reallocations(Algorithm::from_name(&alg).unwrap());
-        for (grant, req, reallocations) in build_all(auth.as_ref()) {
+        for (grant, req, reallocations) in build_all(auth) {
             let what = format!("{grant} with {alg}");
             // No realloc of ours while building: the body was sized once from the size hint.
             assert!(

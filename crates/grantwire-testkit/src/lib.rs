@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use grantwire::{ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, TokenEndpoint, TokenResponse};
+//! use grantwire::{Client, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, TokenResponse};
 //! use grantwire_testkit::{AuthServer, ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, ServerConfig};
 //!
 //! let registry = ClientRegistry::new().with(
@@ -21,9 +21,10 @@
 //! let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 //! let mut entropy = |buf: &mut [u8]| buf.fill(7); // a CSPRNG outside tests
 //!
-//! let endpoint = TokenEndpoint::parse(&server.token_endpoint())?;
+//! // The server hands out its own AuthorizationServer value: issuer and every endpoint.
 //! let auth = ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret"));
-//! let request = ClientCredentials::new().to_request(&endpoint, &auth, &mut Context::new(now, &mut entropy))?;
+//! let client = Client::new(server.authorization_server()?, auth)?;
+//! let request = ClientCredentials::new().to_request(&client, &mut Context::new(now, &mut entropy))?;
 //! let response = server.handle(&request, now, &mut entropy);
 //! let token = TokenResponse::parse(response.status(), response.headers(), response.body(), now)?;
 //! assert_eq!(token.scope().map(|s| s.as_str()), Some("read"));

@@ -108,6 +108,12 @@ impl LoopbackServer {
         self.lock().token_endpoint()
     }
 
+    /// The served server as a client sees it ([`AuthServer::authorization_server`]), with its
+    /// `http://127.0.0.1:PORT` URLs (loopback, so no opt-in is needed).
+    pub fn authorization_server(&self) -> Result<grantwire::AuthorizationServer, grantwire::Error> {
+        self.lock().authorization_server()
+    }
+
     /// Locks the server, to inject faults, mint codes or read counters while it runs. Do not
     /// hold the guard across a request to the server.
     pub fn lock(&self) -> MutexGuard<'_, AuthServer> {

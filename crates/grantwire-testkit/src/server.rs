@@ -344,6 +344,20 @@ impl AuthServer {
         self.endpoint_url(EndpointKind::Token)
     }
 
+    /// This server as a client sees it: the issuer and the token, introspection, revocation
+    /// and JWK Set endpoints, ready for [`grantwire::Client::new`]. Fails only if the issuer no
+    /// longer parses as a grantwire endpoint (it was checked when set).
+    pub fn authorization_server(&self) -> Result<grantwire::AuthorizationServer, grantwire::Error> {
+        let url = |kind| grantwire::Endpoint::parse(&self.endpoint_url(kind));
+        Ok(
+            grantwire::AuthorizationServer::new(url(EndpointKind::Token)?)
+                .with_issuer(grantwire::Issuer::parse(&self.config.issuer)?)
+                .with_introspection_endpoint(url(EndpointKind::Introspection)?)
+                .with_revocation_endpoint(url(EndpointKind::Revocation)?)
+                .with_jwks_uri(url(EndpointKind::Jwks)?),
+        )
+    }
+
     /// The client registry, to add clients after start.
     pub fn registry_mut(&mut self) -> &mut ClientRegistry {
         &mut self.registry

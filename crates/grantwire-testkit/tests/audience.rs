@@ -12,8 +12,8 @@ mod common;
 
 use common::*;
 use grantwire::{
-    AssertionAudience, ClientAuthentication, ClientCredentials, ClientId, ClientSecret, Endpoint,
-    IntrospectionRequest, Issuer, RevocationRequest, SecretString,
+    AssertionAudience, AuthorizationServer, Client, ClientAuthentication, ClientCredentials,
+    ClientId, ClientSecret, IntrospectionRequest, RevocationRequest, SecretString,
 };
 use grantwire_jose::{Algorithm, Audience, ClientSecretJwt, PrivateKey, PrivateKeyJwt, SigningKey};
 use grantwire_testkit::{
@@ -21,6 +21,7 @@ use grantwire_testkit::{
     GrantType, ServerConfig,
 };
 use http::{Response, StatusCode};
+use std::sync::Arc;
 
 const HS_SECRET: &str = "a-client-secret-that-is-long-enough-for-hs256-0123456789";
 
@@ -69,7 +70,7 @@ fn server_with(policy: AssertionPolicy) -> AuthServer {
 }
 
 /// Both JWT methods, naming their audience by `rule`.
-fn clients(rule: AssertionAudience) -> [Box<dyn ClientAuthentication>; 2] {
+fn clients(rule: AssertionAudience) -> [Arc<dyn ClientAuthentication>; 2] {
     let pk = PrivateKeyJwt::new(ClientId::new("pk"), es256_key()).unwrap();
     let hs = ClientSecretJwt::new(
         ClientId::new("hs"),
@@ -78,8 +79,8 @@ fn clients(rule: AssertionAudience) -> [Box<dyn ClientAuthentication>; 2] {
     )
     .unwrap();
     [
-        Box::new(pk.audience(rule.into())),
-        Box::new(hs.audience(rule.into())),
+        Arc::new(pk.audience(rule.into())),
+        Arc::new(hs.audience(rule.into())),
     ]
 }
 
@@ -106,37 +107,28 @@ impl Rig {
     }
 
     /// A token request authenticated by `auth`.
-    fn token(&mut self, auth: &dyn ClientAuthentication) -> Response<Vec<u8>> {
-        let te = endpoint(&self.server);
+    fn token(&mut self, auth: &Arc<dyn ClientAuthentication>) -> Response<Vec<u8>> {
+        let client = Client::from_arcs(endpoint(&self.server).into(), auth.clone()).unwrap();
         let req = build(self.now, &mut self.rng, |c| {
-            ClientCredentials::new().to_request(&te, auth, c)
+            ClientCredentials::new().to_request(&client, c)
         })
         .unwrap();
         self.send(&req)
     }
 
-    /// An introspection or revocation request for `token`, authenticated by `auth`, given the
-    /// issuer and the token endpoint URL.
+    /// An introspection or revocation request for `token`, authenticated by `auth`, to the
+    /// same server value as the token request: the audience comes from it.
     fn token_op(
         &mut self,
         at: EndpointKind,
         token: &str,
-        auth: &dyn ClientAuthentication,
+        auth: &Arc<dyn ClientAuthentication>,
     ) -> Response<Vec<u8>> {
-        let called = Endpoint::parse(&self.server.endpoint_url(at)).unwrap();
-        let te = Endpoint::parse(&self.server.token_endpoint()).unwrap();
-        let issuer = Issuer::parse(self.server.issuer()).unwrap();
+        let client = Client::from_arcs(endpoint(&self.server).into(), auth.clone()).unwrap();
         let token = SecretString::new(token);
         let req = build(self.now, &mut self.rng, |c| match at {
-            EndpointKind::Introspection => IntrospectionRequest::new(token)
-                .token_endpoint(te)
-                .to_request(&called, Some(&issuer), auth, c),
-            _ => RevocationRequest::new(token).token_endpoint(te).to_request(
-                &called,
-                Some(&issuer),
-                auth,
-                c,
-            ),
+            EndpointKind::Introspection => IntrospectionRequest::new(token).to_request(&client, c),
+            _ => RevocationRequest::new(token).to_request(&client, c),
         })
         .unwrap();
         self.send(&req)
@@ -167,9 +159,9 @@ fn every_server_rule_against_every_client_rule_at_every_endpoint() {
                 let case = format!("server {demand:?}, client {rule:?}, client #{i}");
                 // A token to introspect and revoke, from a client following the server's rule.
                 let own = &clients(demand)[i];
-                let token = access_token(&rig.token(own.as_ref()));
+                let token = access_token(&rig.token(own));
 
-                let resp = rig.token(auth.as_ref());
+                let resp = rig.token(auth);
                 if expected(demand, rule, EndpointKind::Token) {
                     access_token(&resp);
                     accepted += 1;
@@ -177,7 +169,7 @@ fn every_server_rule_against_every_client_rule_at_every_endpoint() {
                     assert_error(&resp, "invalid_client", 400);
                 }
 
-                let resp = rig.token_op(EndpointKind::Introspection, &token, auth.as_ref());
+                let resp = rig.token_op(EndpointKind::Introspection, &token, auth);
                 if expected(demand, rule, EndpointKind::Introspection) {
                     assert_eq!(resp.status(), StatusCode::OK, "{case}");
                     assert_eq!(json(&resp)["active"], true, "{case}");
@@ -186,16 +178,16 @@ fn every_server_rule_against_every_client_rule_at_every_endpoint() {
                     assert_error(&resp, "invalid_client", 400);
                 }
 
-                let resp = rig.token_op(EndpointKind::Revocation, &token, auth.as_ref());
+                let resp = rig.token_op(EndpointKind::Revocation, &token, auth);
                 if expected(demand, rule, EndpointKind::Revocation) {
                     assert_eq!(resp.status(), StatusCode::OK, "{case}");
                     // Revoked: the server's own-rule client now sees it inactive.
-                    let after = rig.token_op(EndpointKind::Introspection, &token, own.as_ref());
+                    let after = rig.token_op(EndpointKind::Introspection, &token, own);
                     assert_eq!(json(&after)["active"], false, "{case}");
                     accepted += 1;
                 } else {
                     assert_error(&resp, "invalid_client", 400);
-                    let after = rig.token_op(EndpointKind::Introspection, &token, own.as_ref());
+                    let after = rig.token_op(EndpointKind::Introspection, &token, own);
                     assert_eq!(json(&after)["active"], true, "{case}");
                 }
             }
@@ -216,7 +208,7 @@ fn a_server_accepting_several_rules_takes_each() {
         now: T0,
     };
     let [issuer_pk, _] = clients(AssertionAudience::Issuer);
-    let token = access_token(&rig.token(issuer_pk.as_ref()));
+    let token = access_token(&rig.token(&issuer_pk));
     for (rule, ok) in [
         (AssertionAudience::Issuer, true),
         (AssertionAudience::TokenEndpoint, true),
@@ -224,7 +216,7 @@ fn a_server_accepting_several_rules_takes_each() {
     ] {
         let [pk, hs] = clients(rule);
         for auth in [pk, hs] {
-            let resp = rig.token_op(EndpointKind::Introspection, &token, auth.as_ref());
+            let resp = rig.token_op(EndpointKind::Introspection, &token, &auth);
             if ok {
                 assert_eq!(resp.status(), StatusCode::OK, "{rule:?}");
             } else {
@@ -235,38 +227,35 @@ fn a_server_accepting_several_rules_takes_each() {
 }
 
 #[test]
-fn the_token_endpoint_rule_needs_the_token_endpoint_at_introspection() {
+fn a_server_value_without_issuer_refuses_the_issuer_rule_when_configured() {
     let mut rig = Rig {
         server: server(AssertionAudience::TokenEndpoint),
         rng: Rng(3),
         now: T0,
     };
-    let [pk, _] = clients(AssertionAudience::TokenEndpoint);
-    let called = Endpoint::parse(&rig.server.endpoint_url(EndpointKind::Introspection)).unwrap();
-    let issuer = Issuer::parse(rig.server.issuer()).unwrap();
-    let err = build(rig.now, &mut rig.rng, |c| {
-        IntrospectionRequest::new(SecretString::new("t")).to_request(
-            &called,
-            Some(&issuer),
-            pk.as_ref(),
-            c,
-        )
-    })
-    .unwrap_err();
+    let full = endpoint(&rig.server);
+    let no_issuer = AuthorizationServer::new(full.token_endpoint().clone())
+        .with_introspection_endpoint(full.introspection_endpoint().unwrap().clone());
+    let [pk, _] = clients(AssertionAudience::Issuer);
+    let err = Client::from_arcs(no_issuer.clone().into(), pk).unwrap_err();
     assert_eq!(
         err,
         grantwire::Error::AudienceUnavailable {
-            audience: AssertionAudience::TokenEndpoint
+            audience: AssertionAudience::Issuer
         }
     );
-    assert!(err.to_string().contains("token endpoint"), "{err}");
-    // A fixed audience needs nothing from the request.
+    assert!(err.to_string().contains("issuer"), "{err}");
+    // The token-endpoint rule and a fixed audience need no issuer.
+    let [pk, _] = clients(AssertionAudience::TokenEndpoint);
     let fixed = PrivateKeyJwt::new(ClientId::new("pk"), es256_key())
         .unwrap()
         .audience(Audience::Fixed(rig.server.token_endpoint()));
-    let req = build(rig.now, &mut rig.rng, |c| {
-        IntrospectionRequest::new(SecretString::new("t")).to_request(&called, None, &fixed, c)
-    })
-    .unwrap();
-    assert_eq!(rig.send(&req).status(), StatusCode::OK);
+    for auth in [pk, Arc::new(fixed) as Arc<dyn ClientAuthentication>] {
+        let client = Client::from_arcs(no_issuer.clone().into(), auth).unwrap();
+        let req = build(rig.now, &mut rig.rng, |c| {
+            IntrospectionRequest::new(SecretString::new("t")).to_request(&client, c)
+        })
+        .unwrap();
+        assert_eq!(rig.send(&req).status(), StatusCode::OK);
+    }
 }

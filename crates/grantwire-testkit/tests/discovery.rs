@@ -39,7 +39,7 @@ fn in_memory_server_is_found_at_the_rfc8414_url_and_after_an_openid_miss() {
         ["https://as.example/.well-known/oauth-authorization-server/tenant/a"]
     );
     assert_eq!(
-        md.token_endpoint().unwrap().url().as_str(),
+        md.token_endpoint().unwrap().as_str(),
         "https://as.example/tenant/a/token"
     );
     // Asked for OpenID first, the testkit answers 404 there: the step moves on.

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use common::*;
 use grantwire::{
-    AssertionAudience, ClientAuthentication, ClientCredentials, ClientId, ClientSecret, Issuer,
-    JwtBearer, Scope, SecretString, TokenEndpoint, Unauthenticated,
+    AssertionAudience, AuthorizationServer, ClientAuthentication, ClientCredentials, ClientId,
+    ClientSecret, Endpoint, Issuer, JwtBearer, Scope, SecretString, Unauthenticated,
 };
 use grantwire_jose::{
     Algorithm, Audience, ClientSecretJwt, JwkSet, PrivateKey, PrivateKeyJwt, SigningKey, Verifier,
@@ -85,21 +85,20 @@ fn jwt_server(policy: AssertionPolicy) -> AuthServer {
     )
 }
 
-fn ep() -> TokenEndpoint {
-    TokenEndpoint::parse(&format!("{ISSUER}/token"))
-        .unwrap()
+fn ep() -> AuthorizationServer {
+    AuthorizationServer::new(Endpoint::parse(&format!("{ISSUER}/token")).unwrap())
         .with_issuer(Issuer::parse(ISSUER).unwrap())
 }
 
-fn cc(
+fn cc<A: ClientAuthentication + Clone + 'static>(
     s: &mut AuthServer,
-    auth: &dyn ClientAuthentication,
+    auth: &A,
     built: u64,
     sent: u64,
     rng: &mut Rng,
 ) -> http::Response<Vec<u8>> {
     let req = build(built, rng, |c| {
-        ClientCredentials::new().to_request(&ep(), auth, c)
+        ClientCredentials::new().to_request(&cl(&ep(), auth), c)
     })
     .unwrap();
     send(s, &req, sent, rng)
@@ -119,9 +118,10 @@ fn both_jwt_methods_are_accepted_once() {
         .unwrap()
         .with_typ()
         .with_nbf();
-    for auth in [&hs as &dyn ClientAuthentication, &pk] {
+    for auth in [Box::new(hs) as Box<dyn ClientAuthentication>, Box::new(pk)] {
+        let client = cl_box(&ep(), auth);
         let req = build(T0, &mut rng, |c| {
-            ClientCredentials::new().to_request(&ep(), auth, c)
+            ClientCredentials::new().to_request(&client, c)
         })
         .unwrap();
         let resp = send(&mut s, &req, T0, &mut rng);
@@ -257,7 +257,7 @@ fn every_assertion_tamper_is_invalid_client() {
     // client_id in the body differs from the assertion's iss.
     let mut s = jwt_server(strict.clone());
     let mut req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep(), &pk().without_client_id_param(), c)
+        ClientCredentials::new().to_request(&cl(&ep(), &pk().without_client_id_param()), c)
     })
     .unwrap()
     .into_http();
@@ -265,7 +265,7 @@ fn every_assertion_tamper_is_invalid_client() {
     assert_error(&send(&mut s, &req, T0, &mut rng), "invalid_client", 400);
     // Wrong client_assertion_type.
     let mut req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep(), &pk(), c)
+        ClientCredentials::new().to_request(&cl(&ep(), &pk()), c)
     })
     .unwrap()
     .into_http();
@@ -357,7 +357,10 @@ fn jwt_bearer_grant_with_and_without_client_authentication() {
     let claims = |jti: &str| serde_json::json!({"iss": "pk", "sub": "alice@example.com", "aud": ISSUER, "exp": T0 + 60, "iat": T0, "jti": jti});
     // Unauthenticated (RFC 7523 §3.1): the assertion alone identifies the issuer.
     let g = grant(claims("g1"), &mut rng);
-    let req = build(T0, &mut rng, |c| g.to_request(&ep(), &Unauthenticated, c)).unwrap();
+    let req = build(T0, &mut rng, |c| {
+        g.to_request(&cl(&ep(), &Unauthenticated), c)
+    })
+    .unwrap();
     let resp = send(&mut s, &req, T0, &mut rng);
     assert_eq!(
         resp.status(),
@@ -371,7 +374,7 @@ fn jwt_bearer_grant_with_and_without_client_authentication() {
     // Authenticated as the issuer with private_key_jwt.
     let pk = PrivateKeyJwt::new(ClientId::new("pk"), key("client-a-es256")).unwrap();
     let g = grant(claims("g2"), &mut rng);
-    let req = build(T0, &mut rng, |c| g.to_request(&ep(), &pk, c)).unwrap();
+    let req = build(T0, &mut rng, |c| g.to_request(&cl(&ep(), &pk), c)).unwrap();
     assert_eq!(send(&mut s, &req, T0, &mut rng).status(), StatusCode::OK);
     // Authenticated as another client than the assertion's issuer.
     let hs = ClientSecretJwt::new(
@@ -381,7 +384,7 @@ fn jwt_bearer_grant_with_and_without_client_authentication() {
     )
     .unwrap();
     let g = grant(claims("g3"), &mut rng);
-    let req = build(T0, &mut rng, |c| g.to_request(&ep(), &hs, c)).unwrap();
+    let req = build(T0, &mut rng, |c| g.to_request(&cl(&ep(), &hs), c)).unwrap();
     assert_error(&send(&mut s, &req, T0, &mut rng), "invalid_grant", 400);
     // Expired, wrong audience, another key.
     for bad in [
@@ -389,7 +392,10 @@ fn jwt_bearer_grant_with_and_without_client_authentication() {
         serde_json::json!({"iss": "pk", "sub": "a", "aud": "https://other.example", "exp": T0 + 60, "jti": "g5"}),
     ] {
         let g = JwtBearer::new(SecretString::new(signed(&k, bad, &mut rng)));
-        let req = build(T0, &mut rng, |c| g.to_request(&ep(), &Unauthenticated, c)).unwrap();
+        let req = build(T0, &mut rng, |c| {
+            g.to_request(&cl(&ep(), &Unauthenticated), c)
+        })
+        .unwrap();
         assert_error(&send(&mut s, &req, T0, &mut rng), "invalid_grant", 400);
     }
     let g = JwtBearer::new(SecretString::new(signed(
@@ -397,7 +403,10 @@ fn jwt_bearer_grant_with_and_without_client_authentication() {
         claims("g6"),
         &mut rng,
     )));
-    let req = build(T0, &mut rng, |c| g.to_request(&ep(), &Unauthenticated, c)).unwrap();
+    let req = build(T0, &mut rng, |c| {
+        g.to_request(&cl(&ep(), &Unauthenticated), c)
+    })
+    .unwrap();
     assert_error(&send(&mut s, &req, T0, &mut rng), "invalid_grant", 400);
     // A client not allowed the grant ("pk-b" signs for itself).
     let g = JwtBearer::new(SecretString::new(signed(
@@ -405,7 +414,10 @@ fn jwt_bearer_grant_with_and_without_client_authentication() {
         serde_json::json!({"iss": "pk-b", "sub": "a", "aud": ISSUER, "exp": T0 + 60, "jti": "g7"}),
         &mut rng,
     )));
-    let req = build(T0, &mut rng, |c| g.to_request(&ep(), &Unauthenticated, c)).unwrap();
+    let req = build(T0, &mut rng, |c| {
+        g.to_request(&cl(&ep(), &Unauthenticated), c)
+    })
+    .unwrap();
     assert_error(
         &send(&mut s, &req, T0, &mut rng),
         "unauthorized_client",

@@ -204,7 +204,7 @@ fn chosen(subset: &[bool]) -> Option<Scope> {
 /// What a request is built from.
 struct Case<'a> {
     m: Method,
-    auth: &'a dyn ClientAuthentication,
+    auth: &'a std::sync::Arc<dyn ClientAuthentication>,
     id: &'a str,
     secret: &'a str,
     g: Grant,
@@ -224,6 +224,7 @@ fn token_request(s: &mut AuthServer, rng: &mut Rng, case: &Case<'_>) -> Option<R
     } = *case;
     let scope = scope.clone();
     let ep = endpoint(s);
+    let client = grantwire::Client::from_arcs(ep.into(), auth.clone()).unwrap();
     let apply_scope = |sc: &Option<Scope>| sc.clone().unwrap_or_default();
     let req = match g {
         Grant::ClientCredentials => {
@@ -239,7 +240,7 @@ fn token_request(s: &mut AuthServer, rng: &mut Rng, case: &Case<'_>) -> Option<R
                     .resource("https://api.example/v1")
                     .resource("urn:example:resource");
             }
-            build(T0, rng, |c| grant.to_request(&ep, auth, c)).unwrap()
+            build(T0, rng, |c| grant.to_request(&client, c)).unwrap()
         }
         Grant::AuthorizationCode | Grant::Refresh => {
             let (code, verifier) = mint_code(s, rng, id, &scope);
@@ -247,7 +248,7 @@ fn token_request(s: &mut AuthServer, rng: &mut Rng, case: &Case<'_>) -> Option<R
                 AuthorizationCodeGrant::new(code)
                     .redirect_uri("https://app.example/cb")
                     .pkce_verifier(verifier)
-                    .to_request(&ep, auth, c)
+                    .to_request(&client, c)
             })
             .unwrap();
             if g == Grant::AuthorizationCode {
@@ -261,7 +262,7 @@ fn token_request(s: &mut AuthServer, rng: &mut Rng, case: &Case<'_>) -> Option<R
                 build(T0 + 1, rng, |c| {
                     RefreshGrant::new(RefreshToken::new(rt))
                         .scope(apply_scope(&scope))
-                        .to_request(&ep, auth, c)
+                        .to_request(&client, c)
                 })
                 .unwrap()
             }
@@ -280,7 +281,7 @@ fn token_request(s: &mut AuthServer, rng: &mut Rng, case: &Case<'_>) -> Option<R
                 .sign_compact(&serde_json::to_vec(&claims).unwrap(), None, &mut e)
                 .unwrap();
             let grant = JwtBearer::new(assertion).scope(apply_scope(&scope));
-            build(T0, rng, |c| grant.to_request(&ep, auth, c)).unwrap()
+            build(T0, rng, |c| grant.to_request(&client, c)).unwrap()
         }
         Grant::TokenExchange => {
             let mut e = |b: &mut [u8]| rng.fill(b);
@@ -298,7 +299,7 @@ fn token_request(s: &mut AuthServer, rng: &mut Rng, case: &Case<'_>) -> Option<R
             if targets.1 {
                 grant = grant.resource("urn:example:resource");
             }
-            build(T0, rng, |c| grant.to_request(&ep, auth, c)).unwrap()
+            build(T0, rng, |c| grant.to_request(&client, c)).unwrap()
         }
     };
     Some(with_cert(m, req))
@@ -346,9 +347,9 @@ proptest! {
     ) {
         let mut s = setup(m, &id, &secret, &ALL_GRANTS);
         let mut rng = Rng(seed);
-        let auth = client_auth(m, &id, &secret);
+        let auth: std::sync::Arc<dyn ClientAuthentication> = client_auth(m, &id, &secret).into();
         let scope = chosen(&subset);
-        let case = Case { m, auth: auth.as_ref(), id: &id, secret: &secret, g, scope: scope.clone(), targets };
+        let case = Case { m, auth: &auth, id: &id, secret: &secret, g, scope: scope.clone(), targets };
         let Some(req) = token_request(&mut s, &mut rng, &case) else {
             return Ok(());
         };
@@ -371,8 +372,8 @@ proptest! {
         prop_assume!(other != secret);
         let mut s = setup(m, &id, &secret, &ALL_GRANTS);
         let mut rng = Rng(seed);
-        let auth = client_auth(m, &id, &other);
-        let case = Case { m, auth: auth.as_ref(), id: &id, secret: &secret, g: Grant::ClientCredentials, scope: None, targets: (false, false) };
+        let auth: std::sync::Arc<dyn ClientAuthentication> = client_auth(m, &id, &other).into();
+        let case = Case { m, auth: &auth, id: &id, secret: &secret, g: Grant::ClientCredentials, scope: None, targets: (false, false) };
         let req = token_request(&mut s, &mut rng, &case).unwrap();
         let resp = send(&mut s, &req, T0, &mut rng);
         let via_header = matches!(m, Method::Basic);
@@ -395,11 +396,11 @@ proptest! {
         let ep = endpoint(&s);
         let req = match m {
             // The other client's (valid) secret under this client's id.
-            Method::Basic => build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, &ClientSecretBasic::new(ClientId::new(id.as_str()), ClientSecret::new("other-secret")), c)).unwrap(),
-            Method::Post => build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, &ClientSecretPost::new(ClientId::new(id.as_str()), ClientSecret::new("other-secret")), c)).unwrap(),
+            Method::Basic => build(T0, &mut rng, |c| ClientCredentials::new().to_request(&cl(&ep, &ClientSecretBasic::new(ClientId::new(id.as_str()), ClientSecret::new("other-secret"))), c)).unwrap(),
+            Method::Post => build(T0, &mut rng, |c| ClientCredentials::new().to_request(&cl(&ep, &ClientSecretPost::new(ClientId::new(id.as_str()), ClientSecret::new("other-secret"))), c)).unwrap(),
             // Another certificate.
             _ => {
-                let mut req = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, client_auth(m, &id, "").as_ref(), c)).unwrap();
+                let mut req = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&cl_box(&ep, client_auth(m, &id, "")), c)).unwrap();
                 req.extensions_mut().insert(PresentedCertificate::new(b"another".to_vec(), "CN=another"));
                 req
             }
@@ -424,7 +425,7 @@ proptest! {
         let mut rng = Rng(seed);
         let ep = endpoint(&s);
         let auth = client_auth(m, &id, &secret);
-        let mut req = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, auth.as_ref(), c)).unwrap().into_http();
+        let mut req = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&cl_box(&ep, auth), c)).unwrap().into_http();
         match m {
             // Basic plus a client_secret in the body.
             Method::Basic => req.body_mut().extend_from_slice(b"&client_secret=x"),
@@ -433,7 +434,7 @@ proptest! {
             // client_secret_post or an assertion, plus a Basic header.
             _ => {
                 let basic = ClientSecretBasic::new(ClientId::new(id.as_str()), ClientSecret::new(secret.as_str()));
-                let other = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&ep, &basic, c)).unwrap();
+                let other = build(T0, &mut rng, |c| ClientCredentials::new().to_request(&cl(&ep, &basic), c)).unwrap();
                 req.headers_mut().insert("authorization", other.headers()["authorization"].clone());
             }
         }
@@ -448,8 +449,8 @@ proptest! {
         // Everything is set up with every grant, then the one under test is withdrawn.
         let mut s = setup(m, &id, &secret, &ALL_GRANTS);
         let mut rng = Rng(seed);
-        let auth = client_auth(m, &id, &secret);
-        let case = Case { m, auth: auth.as_ref(), id: &id, secret: &secret, g, scope: None, targets: (false, false) };
+        let auth: std::sync::Arc<dyn ClientAuthentication> = client_auth(m, &id, &secret).into();
+        let case = Case { m, auth: &auth, id: &id, secret: &secret, g, scope: None, targets: (false, false) };
         let Some(req) = token_request(&mut s, &mut rng, &case) else {
             return Ok(());
         };
@@ -483,8 +484,8 @@ proptest! {
     ) {
         let mut s = setup(m, &id, &secret, &ALL_GRANTS);
         let mut rng = Rng(seed);
-        let auth = client_auth(m, &id, &secret);
-        let case = Case { m, auth: auth.as_ref(), id: &id, secret: &secret, g, scope: None, targets: (false, false) };
+        let auth: std::sync::Arc<dyn ClientAuthentication> = client_auth(m, &id, &secret).into();
+        let case = Case { m, auth: &auth, id: &id, secret: &secret, g, scope: None, targets: (false, false) };
         let Some(mut req) = token_request(&mut s, &mut rng, &case) else {
             return Ok(());
         };
@@ -531,7 +532,7 @@ proptest! {
             // Replayed jti: the same valid request twice.
             (_, _) => (client_auth(m, &id, &secret), T0),
         };
-        let req = build(built, &mut rng, |c| ClientCredentials::new().to_request(&ep, auth.as_ref(), c)).unwrap();
+        let req = build(built, &mut rng, |c| ClientCredentials::new().to_request(&cl_box(&ep, auth), c)).unwrap();
         if tamper == 4 {
             prop_assert_eq!(send(&mut s, &req, T0, &mut rng).status(), StatusCode::OK);
         }

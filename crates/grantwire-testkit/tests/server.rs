@@ -37,7 +37,7 @@ fn client_credentials_with_basic_issues_a_token_the_client_parses() {
             .scope(Scope::parse("read").unwrap())
             .audience("https://api.example")
             .resource("https://api.example/v1")
-            .to_request(&ep, &basic(), c)
+            .to_request(&cl(&ep, &basic()), c)
     })
     .unwrap();
     let resp = send(&mut s, &req, T0, &mut rng);
@@ -97,7 +97,7 @@ fn basic_credentials_are_form_decoded_per_appendix_b() {
     .unwrap();
     let ep = endpoint(&s);
     let req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &raw, c)
+        ClientCredentials::new().to_request(&cl(&ep, &raw), c)
     })
     .unwrap();
     let resp = send(&mut s, &req, T0, &mut rng);
@@ -115,7 +115,7 @@ fn invalid_client_status_depends_on_the_header_and_never_echoes_secrets() {
     let ep = endpoint(&s);
     let wrong = ClientSecretBasic::new(ClientId::new("basic"), ClientSecret::new("hunter2-wrong"));
     let req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &wrong, c)
+        ClientCredentials::new().to_request(&cl(&ep, &wrong), c)
     })
     .unwrap();
     let resp = send(&mut s, &req, T0, &mut rng);
@@ -125,7 +125,7 @@ fn invalid_client_status_depends_on_the_header_and_never_echoes_secrets() {
 
     let wrong = ClientSecretPost::new(ClientId::new("post"), ClientSecret::new("hunter2-wrong"));
     let req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &wrong, c)
+        ClientCredentials::new().to_request(&cl(&ep, &wrong), c)
     })
     .unwrap();
     let resp = send(&mut s, &req, T0, &mut rng);
@@ -137,14 +137,14 @@ fn invalid_client_status_depends_on_the_header_and_never_echoes_secrets() {
     let misuse =
         ClientSecretPost::new(ClientId::new("basic"), ClientSecret::new("basic secret:+%"));
     let req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &misuse, c)
+        ClientCredentials::new().to_request(&cl(&ep, &misuse), c)
     })
     .unwrap();
     assert_error(&send(&mut s, &req, T0, &mut rng), "invalid_client", 400);
     // Unknown client.
     let ghost = ClientSecretBasic::new(ClientId::new("ghost"), ClientSecret::new("x"));
     let req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &ghost, c)
+        ClientCredentials::new().to_request(&cl(&ep, &ghost), c)
     })
     .unwrap();
     assert_error(&send(&mut s, &req, T0, &mut rng), "invalid_client", 401);
@@ -165,7 +165,7 @@ fn two_mechanisms_and_malformed_requests_are_invalid_request() {
     let req = build(T0, &mut rng, |c| {
         ClientCredentials::new()
             .extra("client_secret_x", "y")
-            .to_request(&ep, &basic(), c)
+            .to_request(&cl(&ep, &basic()), c)
     })
     .unwrap();
     assert_eq!(
@@ -174,7 +174,7 @@ fn two_mechanisms_and_malformed_requests_are_invalid_request() {
         "unknown parameters are ignored"
     );
     let mut req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &post(), c)
+        ClientCredentials::new().to_request(&cl(&ep, &post()), c)
     })
     .unwrap();
     req.headers_mut()
@@ -260,12 +260,12 @@ fn scope_target_and_grant_policy() {
         ),
     ];
     for (grant, code) in cases {
-        let req = build(T0, &mut rng, |c| grant.to_request(&ep, &basic(), c)).unwrap();
+        let req = build(T0, &mut rng, |c| grant.to_request(&cl(&ep, &basic()), c)).unwrap();
         assert_error(&send(&mut s, &req, T0, &mut rng), code, 400);
     }
     // "basic" is not allowed authorization_code.
     let req = build(T0, &mut rng, |c| {
-        AuthorizationCodeGrant::new(SecretString::new("x")).to_request(&ep, &basic(), c)
+        AuthorizationCodeGrant::new(SecretString::new("x")).to_request(&cl(&ep, &basic()), c)
     })
     .unwrap();
     assert_error(
@@ -275,7 +275,7 @@ fn scope_target_and_grant_policy() {
     );
     // A public client may not use client_credentials even when registered for it.
     let req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &NoneAuth::new(ClientId::new("public")), c)
+        ClientCredentials::new().to_request(&cl(&ep, &NoneAuth::new(ClientId::new("public"))), c)
     })
     .unwrap();
     assert_error(
@@ -292,7 +292,7 @@ fn mtls_methods_check_the_presented_certificate() {
     let ep = endpoint(&s);
     let tls = TlsClientAuth::new(ClientId::new("mtls"));
     let mut req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &tls, c)
+        ClientCredentials::new().to_request(&cl(&ep, &tls), c)
     })
     .unwrap();
     assert_error(&send(&mut s, &req, T0, &mut rng), "invalid_client", 400);
@@ -309,7 +309,7 @@ fn mtls_methods_check_the_presented_certificate() {
 
     let ss = SelfSignedTlsClientAuth::new(ClientId::new("selfsigned"));
     let mut req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &ss, c)
+        ClientCredentials::new().to_request(&cl(&ep, &ss), c)
     })
     .unwrap();
     req.extensions_mut().insert(PresentedCertificate::new(
@@ -330,10 +330,10 @@ fn mtls_methods_check_the_presented_certificate() {
 }
 
 /// Runs the code flow for `client` and returns the token response.
-fn code_flow(
+fn code_flow<A: grantwire::ClientAuthentication + Clone + 'static>(
     s: &mut grantwire_testkit::AuthServer,
     rng: &mut Rng,
-    client: &dyn grantwire::ClientAuthentication,
+    client: &A,
     client_id: &str,
 ) -> TokenResponse {
     let mut e = |b: &mut [u8]| rng.fill(b);
@@ -353,7 +353,7 @@ fn code_flow(
         AuthorizationCodeGrant::new(code)
             .redirect_uri("https://app.example/cb")
             .pkce_verifier(verifier)
-            .to_request(&ep, client, c)
+            .to_request(&cl(&ep, client), c)
     })
     .unwrap();
     let resp = send(s, &req, T0 + 1, rng);
@@ -380,7 +380,7 @@ fn authorization_code_with_pkce_and_refresh_rotation() {
     let ep = endpoint(&s);
     let refresh = |rt: &str, rng: &mut Rng| {
         build(T0 + 2, rng, |c| {
-            RefreshGrant::new(RefreshToken::new(rt)).to_request(&ep, &public, c)
+            RefreshGrant::new(RefreshToken::new(rt)).to_request(&cl(&ep, &public), c)
         })
         .unwrap()
     };
@@ -446,7 +446,7 @@ fn pkce_and_code_tampering_is_invalid_grant() {
         if let Some(v) = v {
             g = g.pkce_verifier(v);
         }
-        let req = build(when, &mut rng, |c| g.to_request(&ep, &post(), c)).unwrap();
+        let req = build(when, &mut rng, |c| g.to_request(&cl(&ep, &post()), c)).unwrap();
         assert_error(&send(&mut s, &req, when, &mut rng), "invalid_grant", 400);
     }
     // A code used twice fails the second time and revokes the first token.
@@ -454,7 +454,7 @@ fn pkce_and_code_tampering_is_invalid_grant() {
     let g = AuthorizationCodeGrant::new(code)
         .redirect_uri("https://app.example/cb")
         .pkce_verifier(verifier.clone());
-    let req = build(T0, &mut rng, |c| g.to_request(&ep, &post(), c)).unwrap();
+    let req = build(T0, &mut rng, |c| g.to_request(&cl(&ep, &post()), c)).unwrap();
     let first = send(&mut s, &req, T0, &mut rng);
     assert_eq!(first.status(), StatusCode::OK);
     assert_error(&send(&mut s, &req, T0, &mut rng), "invalid_grant", 400);
@@ -472,7 +472,7 @@ fn pkce_and_code_tampering_is_invalid_grant() {
     let req = build(T0, &mut rng, |c| {
         AuthorizationCodeGrant::new(code)
             .redirect_uri("https://app.example/cb")
-            .to_request(&ep, &NoneAuth::new(ClientId::new("public")), c)
+            .to_request(&cl(&ep, &NoneAuth::new(ClientId::new("public"))), c)
     })
     .unwrap();
     assert_error(&send(&mut s, &req, T0, &mut rng), "invalid_grant", 400);
@@ -524,7 +524,7 @@ fn token_exchange_issues_a_delegated_token() {
         )
         .audience("https://api.example")
         .scope(Scope::parse("read").unwrap())
-        .to_request(&ep, &basic(), c)
+        .to_request(&cl(&ep, &basic()), c)
     })
     .unwrap();
     let resp = send(&mut s, &req, T0 + 1, &mut rng);
@@ -574,7 +574,7 @@ fn token_exchange_issues_a_delegated_token() {
         ),
     ];
     for (g, code) in bad {
-        let req = build(T0, &mut rng, |c| g.to_request(&ep, &basic(), c)).unwrap();
+        let req = build(T0, &mut rng, |c| g.to_request(&cl(&ep, &basic()), c)).unwrap();
         assert_error(&send(&mut s, &req, T0 + 1, &mut rng), code, 400);
     }
 }
@@ -805,7 +805,7 @@ fn faults_answer_in_order_and_are_counted() {
     );
     assert_eq!(s.pending_faults(EndpointKind::Token), 8);
     let req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &basic(), c)
+        ClientCredentials::new().to_request(&cl(&ep, &basic()), c)
     })
     .unwrap();
     let parse = |s: &mut grantwire_testkit::AuthServer| {
@@ -884,7 +884,7 @@ fn registry_loads_from_json_and_rejects_mistakes_without_echoing_secrets() {
     let ep = endpoint(&s);
     let auth = ClientSecretBasic::new(ClientId::new("a"), ClientSecret::new("sekrit-value"));
     let req = build(T0, &mut rng, |c| {
-        ClientCredentials::new().to_request(&ep, &auth, c)
+        ClientCredentials::new().to_request(&cl(&ep, &auth), c)
     })
     .unwrap();
     assert_eq!(json_of(&send(&mut s, &req, T0, &mut rng))["expires_in"], 60);

@@ -8,9 +8,9 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::{
-    ClientAuthentication, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic,
-    ClientSecretPost, Context, Error, Issuer, NoneAuth, ParseOptions, Profile, Scope,
-    SecretRequest, SelfSignedTlsClientAuth, TlsClientAuth, TokenEndpoint, TokenResponse,
+    AuthorizationServer, Client, ClientAuthentication, ClientCredentials, ClientId, ClientSecret,
+    ClientSecretBasic, ClientSecretPost, Context, Endpoint, Error, Issuer, NoneAuth, ParseOptions,
+    Profile, Scope, SecretRequest, SelfSignedTlsClientAuth, TlsClientAuth, TokenResponse,
 };
 
 fn print_request(req: &SecretRequest) {
@@ -74,7 +74,9 @@ fn describe(result: Result<TokenResponse, Error>) {
 
 fn main() -> Result<(), Error> {
     let now = UNIX_EPOCH + Duration::from_secs(1_767_225_600);
-    let endpoint = TokenEndpoint::parse("https://as.example.com/oauth2/token")?
+    // One value for the authorization server (`ServerMetadata::authorization_server()` gives it
+    // from discovered metadata).
+    let server = AuthorizationServer::new(Endpoint::parse("https://as.example.com/oauth2/token")?)
         .with_issuer(Issuer::parse("https://as.example.com")?);
     let id = ClientId::new("svc-reporting");
     let secret = || ClientSecret::new("s3cr3t with spaces:and+plus");
@@ -108,13 +110,11 @@ fn main() -> Result<(), Error> {
     ];
     // Deterministic entropy for the example; a real client passes a CSPRNG.
     let mut entropy = |buf: &mut [u8]| buf.fill(0x2a);
-    for (name, auth) in &methods {
+    for (name, auth) in methods {
         println!("== client_credentials with {name}");
-        let req = grant.to_request(
-            &endpoint,
-            auth.as_ref(),
-            &mut Context::new(now, &mut entropy),
-        )?;
+        // A client: the server plus how to authenticate there, checked together once.
+        let client = Client::from_arcs(server.clone().into(), auth.into())?;
+        let req = grant.to_request(&client, &mut Context::new(now, &mut entropy))?;
         print_request(&req);
         println!();
     }

@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 use crate::endpoint::{Endpoint, Issuer};
 use crate::form::{encode_into, Form};
 use crate::secret::{ClientId, ClientSecret};
+use crate::server::AuthorizationServer;
 use crate::Error;
 
 /// A source of randomness passed in by the caller (the core has no RNG of its own).
@@ -160,9 +161,9 @@ impl AssertionAudience {
     /// How to provide what the rule needs, for [`Error::AudienceUnavailable`].
     pub(crate) fn remedy(self) -> &'static str {
         match self {
-            Self::Issuer => "set it (TokenEndpoint::with_issuer, or the issuer argument of introspection and revocation requests), or choose the token-endpoint audience for servers that require it",
-            Self::TokenEndpoint => "pass the token endpoint URL (IntrospectionRequest::token_endpoint, RevocationRequest::token_endpoint)",
-            Self::CalledEndpoint => "every request knows its endpoint; this is a bug",
+            Self::Issuer => "set it on the server value (AuthorizationServer::with_issuer, or build it from discovered metadata), or choose the token-endpoint audience for servers that require it",
+            // The server value always has a token endpoint and every request its endpoint.
+            Self::TokenEndpoint | Self::CalledEndpoint => "every request knows this URL; this is a bug",
         }
     }
 }
@@ -174,19 +175,20 @@ impl fmt::Display for AssertionAudience {
 }
 
 /// Where the request goes, for methods that sign an audience into an assertion: the endpoint
-/// called, and what the caller told the builder about the authorization server.
+/// called and the [`AuthorizationServer`] it belongs to, so every audience rule is derived from
+/// the same value at every endpoint.
 ///
 /// ```
-/// use grantwire::{AssertionAudience, AuthTarget, Endpoint, Issuer};
-/// let introspect = Endpoint::parse("https://as.example/introspect")?;
-/// let token = Endpoint::parse("https://as.example/token")?;
-/// let issuer = Issuer::parse("https://as.example")?;
-/// let target = AuthTarget::new(&introspect).with_issuer(&issuer);
-/// assert_eq!(target.audience(AssertionAudience::Issuer)?, "https://as.example");
+/// use grantwire::{AssertionAudience, AuthTarget, AuthorizationServer, Endpoint, Issuer};
+/// let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token")?)
+///     .with_introspection_endpoint(Endpoint::parse("https://as.example/introspect")?);
+/// let target = AuthTarget::new(&server, server.introspection_endpoint()?);
 /// assert_eq!(target.audience(AssertionAudience::CalledEndpoint)?, "https://as.example/introspect");
-/// assert!(target.audience(AssertionAudience::TokenEndpoint).is_err());
-/// let target = target.with_token_endpoint(&token);
 /// assert_eq!(target.audience(AssertionAudience::TokenEndpoint)?, "https://as.example/token");
+/// assert!(target.audience(AssertionAudience::Issuer).is_err()); // no issuer set
+/// let server = server.with_issuer(Issuer::parse("https://as.example")?);
+/// let target = AuthTarget::new(&server, server.token_endpoint());
+/// assert_eq!(target.audience(AssertionAudience::Issuer)?, "https://as.example");
 /// # Ok::<(), grantwire::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -194,46 +196,31 @@ impl fmt::Display for AssertionAudience {
 pub struct AuthTarget<'a> {
     /// The endpoint the request is sent to (token, introspection or revocation endpoint).
     pub endpoint: &'a Endpoint,
-    /// The authorization server's issuer identifier, when the caller configured it. The
-    /// default audience of a client assertion (draft-ietf-oauth-rfc7523bis).
-    pub issuer: Option<&'a Issuer>,
-    /// The authorization server's token endpoint URL, when known: always for token requests
-    /// (it is [`AuthTarget::endpoint`] then), for introspection and revocation when the caller
-    /// passed it.
-    pub token_endpoint: Option<&'a Endpoint>,
+    /// The authorization server the endpoint belongs to.
+    pub server: &'a AuthorizationServer,
 }
 
 impl<'a> AuthTarget<'a> {
-    /// A request to `endpoint`, with no issuer and no token endpoint known.
-    pub fn new(endpoint: &'a Endpoint) -> Self {
-        Self {
-            endpoint,
-            issuer: None,
-            token_endpoint: None,
-        }
+    /// A request to `endpoint` of `server`.
+    pub fn new(server: &'a AuthorizationServer, endpoint: &'a Endpoint) -> Self {
+        Self { endpoint, server }
     }
 
-    /// Sets the issuer identifier.
-    pub fn with_issuer(mut self, issuer: &'a Issuer) -> Self {
-        self.issuer = Some(issuer);
-        self
+    /// The issuer identifier, when the server value has one.
+    pub fn issuer(&self) -> Option<&'a Issuer> {
+        self.server.issuer()
     }
 
-    /// Sets the token endpoint URL.
-    pub fn with_token_endpoint(mut self, token_endpoint: &'a Endpoint) -> Self {
-        self.token_endpoint = Some(token_endpoint);
-        self
+    /// The token endpoint URL.
+    pub fn token_endpoint(&self) -> &'a Endpoint {
+        self.server.token_endpoint()
     }
 
-    /// The `aud` value `rule` gives for this request, or [`Error::AudienceUnavailable`] when the
-    /// builder was not given what the rule needs (never a fallback to another rule).
+    /// The `aud` value `rule` gives for this request
+    /// ([`AuthorizationServer::assertion_audience`]), or [`Error::AudienceUnavailable`] when the
+    /// server value lacks what the rule needs (never a fallback to another rule).
     pub fn audience(&self, rule: AssertionAudience) -> Result<&'a str, Error> {
-        let value = match rule {
-            AssertionAudience::Issuer => self.issuer.map(Issuer::as_str),
-            AssertionAudience::TokenEndpoint => self.token_endpoint.map(Endpoint::as_str),
-            AssertionAudience::CalledEndpoint => Some(self.endpoint.as_str()),
-        };
-        value.ok_or(Error::AudienceUnavailable { audience: rule })
+        self.server.assertion_audience(rule, self.endpoint)
     }
 }
 
@@ -249,7 +236,7 @@ pub struct AuthParts<'a> {
 /// A way for a client to authenticate to the authorization server (RFC 6749 §2.3).
 ///
 /// Implementations add form parameters and/or headers to a request. They get the target
-/// (endpoint and issuer) so assertion-based methods can pick their audience, and a [`Context`]
+/// (the endpoint called and its [`AuthorizationServer`]) so assertion-based methods can pick their audience, and a [`Context`]
 /// with `now` and entropy so they stay deterministic under test.
 pub trait ClientAuthentication: Send + Sync {
     /// The method, as named in the IANA registry.
@@ -257,6 +244,16 @@ pub trait ClientAuthentication: Send + Sync {
 
     /// The client identifier, or `None` for [`Unauthenticated`].
     fn client_id(&self) -> Option<&ClientId>;
+
+    /// Whether this method can authenticate at `server`: called once by
+    /// [`Client::new`](crate::Client::new), so a configuration that cannot work (an assertion
+    /// audience the server value cannot supply, see
+    /// [`AuthorizationServer::check_assertion_audience`]) fails when the client is configured,
+    /// not at the first request. The default accepts every server.
+    fn check_server(&self, server: &AuthorizationServer) -> Result<(), Error> {
+        let _ = server;
+        Ok(())
+    }
 
     /// An upper bound of the bytes [`ClientAuthentication::authenticate`] adds to the form body
     /// for `target`, each parameter's `&` separator included, so a builder allocates the body
@@ -281,39 +278,70 @@ pub fn form_param_len(name: &str, value: &str) -> usize {
     1 + crate::form::encoded_len(name) + 1 + crate::form::encoded_len(value)
 }
 
-/// `none`: a public client identifies itself with `client_id` in the body (RFC 6749 §2.3,
-/// RFC 7591 §2).
-#[derive(Clone, Debug)]
-pub struct NoneAuth {
-    client_id: ClientId,
+/// Defines a method that sends only `client_id` in the body: the name, the registry entry and the
+/// documentation differ, nothing else.
+macro_rules! client_id_in_body {
+    ($(#[$doc:meta])* $name:ident, $method:expr, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            client_id: ClientId,
+        }
+
+        impl $name {
+            #[doc = $what]
+            pub fn new(client_id: ClientId) -> Self {
+                Self { client_id }
+            }
+        }
+
+        impl ClientAuthentication for $name {
+            fn form_size_hint(&self, _: &AuthTarget<'_>) -> usize {
+                form_param_len("client_id", self.client_id.as_str())
+            }
+            fn method(&self) -> AuthMethod {
+                $method
+            }
+            fn client_id(&self) -> Option<&ClientId> {
+                Some(&self.client_id)
+            }
+            fn authenticate(
+                &self,
+                parts: &mut AuthParts<'_>,
+                _: &AuthTarget<'_>,
+                _: &mut Context<'_>,
+            ) -> Result<(), Error> {
+                parts.form.append("client_id", self.client_id.as_str())
+            }
+        }
+    };
 }
 
-impl NoneAuth {
-    /// A public client.
-    pub fn new(client_id: ClientId) -> Self {
-        Self { client_id }
-    }
-}
+client_id_in_body!(
+    /// `none`: a public client identifies itself with `client_id` in the body (RFC 6749 §2.3,
+    /// RFC 7591 §2).
+    NoneAuth,
+    AuthMethod::None,
+    "A public client."
+);
 
-impl ClientAuthentication for NoneAuth {
-    fn form_size_hint(&self, _: &AuthTarget<'_>) -> usize {
-        form_param_len("client_id", self.client_id.as_str())
-    }
-    fn method(&self) -> AuthMethod {
-        AuthMethod::None
-    }
-    fn client_id(&self) -> Option<&ClientId> {
-        Some(&self.client_id)
-    }
-    fn authenticate(
-        &self,
-        parts: &mut AuthParts<'_>,
-        _: &AuthTarget<'_>,
-        _: &mut Context<'_>,
-    ) -> Result<(), Error> {
-        parts.form.append("client_id", self.client_id.as_str())
-    }
-}
+client_id_in_body!(
+    /// `tls_client_auth`: mutual TLS with a PKI-issued certificate (RFC 8705 §2.1). The body
+    /// carries `client_id` (RFC 8705 §2: so the server can find the registration); the transport
+    /// must present the certificate.
+    TlsClientAuth,
+    AuthMethod::TlsClientAuth,
+    "Mutual-TLS client authentication."
+);
+
+client_id_in_body!(
+    /// `self_signed_tls_client_auth`: mutual TLS with a self-signed certificate registered with
+    /// the server (RFC 8705 §2.2). The body carries `client_id`; the transport presents the
+    /// certificate.
+    SelfSignedTlsClientAuth,
+    AuthMethod::SelfSignedTlsClientAuth,
+    "Self-signed mutual-TLS client authentication."
+);
 
 /// No client identity at all: for the JWT bearer grant where the assertion alone identifies the
 /// caller (RFC 7523 §3.1 makes client authentication optional there; Google service accounts).
@@ -471,81 +499,12 @@ impl ClientAuthentication for ClientSecretPost {
     }
 }
 
-/// `tls_client_auth`: mutual TLS with a PKI-issued certificate (RFC 8705 §2.1). The body carries
-/// `client_id`; the transport must present the certificate.
-#[derive(Clone, Debug)]
-pub struct TlsClientAuth {
-    client_id: ClientId,
-}
-
-impl TlsClientAuth {
-    /// Mutual-TLS client authentication.
-    pub fn new(client_id: ClientId) -> Self {
-        Self { client_id }
-    }
-}
-
-impl ClientAuthentication for TlsClientAuth {
-    fn form_size_hint(&self, _: &AuthTarget<'_>) -> usize {
-        form_param_len("client_id", self.client_id.as_str())
-    }
-    fn method(&self) -> AuthMethod {
-        AuthMethod::TlsClientAuth
-    }
-    fn client_id(&self) -> Option<&ClientId> {
-        Some(&self.client_id)
-    }
-    fn authenticate(
-        &self,
-        parts: &mut AuthParts<'_>,
-        _: &AuthTarget<'_>,
-        _: &mut Context<'_>,
-    ) -> Result<(), Error> {
-        // RFC 8705 §2: the client_id parameter is sent so the server can find the registration.
-        parts.form.append("client_id", self.client_id.as_str())
-    }
-}
-
-/// `self_signed_tls_client_auth`: mutual TLS with a self-signed certificate registered with the
-/// server (RFC 8705 §2.2). The body carries `client_id`; the transport presents the certificate.
-#[derive(Clone, Debug)]
-pub struct SelfSignedTlsClientAuth {
-    client_id: ClientId,
-}
-
-impl SelfSignedTlsClientAuth {
-    /// Self-signed mutual-TLS client authentication.
-    pub fn new(client_id: ClientId) -> Self {
-        Self { client_id }
-    }
-}
-
-impl ClientAuthentication for SelfSignedTlsClientAuth {
-    fn form_size_hint(&self, _: &AuthTarget<'_>) -> usize {
-        form_param_len("client_id", self.client_id.as_str())
-    }
-    fn method(&self) -> AuthMethod {
-        AuthMethod::SelfSignedTlsClientAuth
-    }
-    fn client_id(&self) -> Option<&ClientId> {
-        Some(&self.client_id)
-    }
-    fn authenticate(
-        &self,
-        parts: &mut AuthParts<'_>,
-        _: &AuthTarget<'_>,
-        _: &mut Context<'_>,
-    ) -> Result<(), Error> {
-        parts.form.append("client_id", self.client_id.as_str())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn header_of(auth: &dyn ClientAuthentication) -> String {
-        let ep = Endpoint::parse("https://as.example/token").unwrap();
+        let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap());
         let mut form = Form::new();
         let mut headers = HeaderMap::new();
         let mut rng = |b: &mut [u8]| b.fill(0);
@@ -555,7 +514,7 @@ mod tests {
                 form: &mut form,
                 headers: &mut headers,
             },
-            &AuthTarget::new(&ep),
+            &AuthTarget::new(&server, server.token_endpoint()),
             &mut ctx,
         )
         .unwrap();

@@ -33,7 +33,7 @@
 //!         Discovered::Failed(e) => return Err(e),
 //!     }
 //! };
-//! assert_eq!(metadata.token_endpoint().unwrap().url().as_str(), "https://as.example/tenant/token");
+//! assert_eq!(metadata.token_endpoint().unwrap().as_str(), "https://as.example/tenant/token");
 //! # Ok::<(), grantwire::Error>(())
 //! ```
 //!

@@ -5,7 +5,6 @@ use std::net::IpAddr;
 
 use http::Uri;
 
-use crate::auth::AuthTarget;
 use crate::Error;
 
 /// An absolute endpoint URL that is `https`, or `http` on a loopback host (`localhost`,
@@ -161,52 +160,6 @@ impl fmt::Debug for Issuer {
 impl fmt::Display for Issuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-/// A token endpoint (RFC 6749 §3.2) together with the issuer of the authorization server it
-/// belongs to, when known. Client assertions use the issuer as their audience.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenEndpoint {
-    url: Endpoint,
-    issuer: Option<Issuer>,
-}
-
-impl TokenEndpoint {
-    /// A token endpoint without a known issuer.
-    pub fn new(url: Endpoint) -> Self {
-        Self { url, issuer: None }
-    }
-
-    /// Parses the URL with [`Endpoint::parse`].
-    pub fn parse(url: &str) -> Result<Self, Error> {
-        Ok(Self::new(Endpoint::parse(url)?))
-    }
-
-    /// Sets the issuer identifier of the authorization server.
-    pub fn with_issuer(mut self, issuer: Issuer) -> Self {
-        self.issuer = Some(issuer);
-        self
-    }
-
-    /// The endpoint URL.
-    pub fn url(&self) -> &Endpoint {
-        &self.url
-    }
-
-    /// The issuer, when known.
-    pub fn issuer(&self) -> Option<&Issuer> {
-        self.issuer.as_ref()
-    }
-
-    /// The [`AuthTarget`] of a request to this endpoint: the called endpoint and the token
-    /// endpoint are both this URL, with the issuer when known.
-    pub fn auth_target(&self) -> AuthTarget<'_> {
-        let target = AuthTarget::new(&self.url).with_token_endpoint(&self.url);
-        match &self.issuer {
-            Some(issuer) => target.with_issuer(issuer),
-            None => target,
-        }
     }
 }
 

@@ -150,13 +150,21 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
-    /// A client assertion's audience rule needs a value the request builder was not given (the
-    /// issuer, or the token endpoint URL at introspection and revocation). A configuration
-    /// error: retrying cannot help.
+    /// A client assertion's audience rule needs a value the [`AuthorizationServer`](crate::AuthorizationServer)
+    /// does not have (the issuer). Returned by [`Client::new`](crate::Client::new). A
+    /// configuration error: retrying cannot help.
     #[error("the client assertion audience is {audience}, which this request was not given: {}", .audience.remedy())]
     AudienceUnavailable {
         /// The rule that was chosen.
         audience: crate::auth::AssertionAudience,
+    },
+    /// The request needs an endpoint the [`AuthorizationServer`](crate::AuthorizationServer)
+    /// value does not have (for example an introspection request to a server configured without
+    /// an introspection endpoint). A configuration error.
+    #[error("the authorization server has no {endpoint} configured: set it on the AuthorizationServer value, or discover it from metadata")]
+    EndpointNotConfigured {
+        /// The metadata name of the endpoint (RFC 8414 §2), for example `introspection_endpoint`.
+        endpoint: &'static str,
     },
     /// A client-authentication method failed (for example a signer in `grantwire-jose`).
     #[error("{method} client authentication failed: {message}")]
@@ -215,6 +223,7 @@ impl Error {
                 | Error::DuplicateParameter { .. }
                 | Error::InvalidParameter { .. }
                 | Error::AudienceUnavailable { .. }
+                | Error::EndpointNotConfigured { .. }
                 | Error::ClientAuthentication { .. }
         )
     }

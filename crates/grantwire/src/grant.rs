@@ -8,8 +8,9 @@
 use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use http::{HeaderMap, Method};
 
-use crate::auth::{form_param_len, AuthParts, AuthTarget, ClientAuthentication, Context};
-use crate::endpoint::TokenEndpoint;
+use crate::auth::{form_param_len, AuthParts, ClientAuthentication, Context};
+use crate::client::Client;
+use crate::endpoint::Endpoint;
 use crate::form::Form;
 use crate::pkce::PkceVerifier;
 use crate::request::SecretRequest;
@@ -60,15 +61,15 @@ fn check_resource(resource: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Assembles a POST form request to `endpoint`: the grant's parameters, then client
-/// authentication, then the caller's extras (which may not repeat any name already present or
+/// Assembles a POST form request to `endpoint` (one of `client`'s server's endpoints): the
+/// grant's parameters, then client authentication, then the caller's extras (which may not repeat any name already present or
 /// reserved for this grant).
 ///
 /// The body is allocated once: `fill` first runs against a [`Form::measuring`] form, and the
 /// client authentication's [`ClientAuthentication::form_size_hint`] and the extras are added.
 pub(crate) fn form_request(
-    target: AuthTarget<'_>,
-    auth: &dyn ClientAuthentication,
+    client: &Client,
+    endpoint: &Endpoint,
     ctx: &mut Context<'_>,
     reserved: &[&str],
     extras: &[(String, SecretString)],
@@ -79,6 +80,8 @@ pub(crate) fn form_request(
             return Err(Error::DuplicateParameter { name: name.clone() });
         }
     }
+    let target = client.target(endpoint);
+    let auth: &dyn ClientAuthentication = client.auth();
     let mut measure = Form::measuring();
     fill(&mut measure)?;
     let capacity = extras.iter().fold(
@@ -106,7 +109,7 @@ pub(crate) fn form_request(
     }
     Ok(SecretRequest::new(
         Method::POST,
-        target.endpoint.uri().clone(),
+        endpoint.uri().clone(),
         headers,
         form.into_bytes(),
     ))
@@ -129,12 +132,13 @@ macro_rules! common_builder_methods {
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use grantwire::{ClientCredentials, ClientSecretBasic, ClientId, ClientSecret, Context, Scope, TokenEndpoint};
-/// let endpoint = TokenEndpoint::parse("https://server.example.com/token").unwrap();
+/// use grantwire::{AuthorizationServer, Client, ClientCredentials, ClientSecretBasic, ClientId, ClientSecret, Context, Endpoint, Scope};
+/// let server = AuthorizationServer::new(Endpoint::parse("https://server.example.com/token").unwrap());
 /// let auth = ClientSecretBasic::new(ClientId::new("s6BhdRkqt3"), ClientSecret::new("gX1fBat3bV"));
+/// let client = Client::new(server, auth).unwrap();
 /// let grant = ClientCredentials::new().scope(Scope::parse("read write").unwrap());
 /// let mut rng = |b: &mut [u8]| b.fill(7);
-/// let req = grant.to_request(&endpoint, &auth, &mut Context::new(SystemTime::UNIX_EPOCH, &mut rng)).unwrap();
+/// let req = grant.to_request(&client, &mut Context::new(SystemTime::UNIX_EPOCH, &mut rng)).unwrap();
 /// assert_eq!(req.body(), b"grant_type=client_credentials&scope=read%20write");
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -179,16 +183,15 @@ impl ClientCredentials {
     /// Builds the request (RFC 6749 §4.4.2).
     pub fn to_request(
         &self,
-        endpoint: &TokenEndpoint,
-        auth: &dyn ClientAuthentication,
+        client: &Client,
         ctx: &mut Context<'_>,
     ) -> Result<SecretRequest, Error> {
         for r in &self.resources {
             check_resource(r)?;
         }
         form_request(
-            endpoint.auth_target(),
-            auth,
+            client,
+            client.server().token_endpoint(),
             ctx,
             &["grant_type", "scope", "audience", "resource"],
             &self.extras.0,
@@ -246,13 +249,12 @@ impl RefreshGrant {
     /// Builds the request (RFC 6749 §6).
     pub fn to_request(
         &self,
-        endpoint: &TokenEndpoint,
-        auth: &dyn ClientAuthentication,
+        client: &Client,
         ctx: &mut Context<'_>,
     ) -> Result<SecretRequest, Error> {
         form_request(
-            endpoint.auth_target(),
-            auth,
+            client,
+            client.server().token_endpoint(),
             ctx,
             &["grant_type", "refresh_token", "scope"],
             &self.extras.0,
@@ -307,13 +309,12 @@ impl AuthorizationCodeGrant {
     /// Builds the request (RFC 6749 §4.1.3).
     pub fn to_request(
         &self,
-        endpoint: &TokenEndpoint,
-        auth: &dyn ClientAuthentication,
+        client: &Client,
         ctx: &mut Context<'_>,
     ) -> Result<SecretRequest, Error> {
         form_request(
-            endpoint.auth_target(),
-            auth,
+            client,
+            client.server().token_endpoint(),
             ctx,
             &["grant_type", "code", "redirect_uri", "code_verifier"],
             &self.extras.0,
@@ -368,13 +369,12 @@ impl JwtBearer {
     /// Builds the request (RFC 7523 §2.1).
     pub fn to_request(
         &self,
-        endpoint: &TokenEndpoint,
-        auth: &dyn ClientAuthentication,
+        client: &Client,
         ctx: &mut Context<'_>,
     ) -> Result<SecretRequest, Error> {
         form_request(
-            endpoint.auth_target(),
-            auth,
+            client,
+            client.server().token_endpoint(),
             ctx,
             &["grant_type", "assertion", "scope"],
             &self.extras.0,
@@ -469,16 +469,15 @@ impl TokenExchange {
     /// Builds the request (RFC 8693 §2.1).
     pub fn to_request(
         &self,
-        endpoint: &TokenEndpoint,
-        auth: &dyn ClientAuthentication,
+        client: &Client,
         ctx: &mut Context<'_>,
     ) -> Result<SecretRequest, Error> {
         for r in &self.resources {
             check_resource(r)?;
         }
         form_request(
-            endpoint.auth_target(),
-            auth,
+            client,
+            client.server().token_endpoint(),
             ctx,
             &[
                 "grant_type",
@@ -517,8 +516,18 @@ impl TokenExchange {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ClientId, ClientSecret, ClientSecretBasic, ClientSecretPost, NoneAuth};
+    use crate::{
+        AuthorizationServer, ClientId, ClientSecret, ClientSecretBasic, ClientSecretPost, NoneAuth,
+    };
     use std::time::SystemTime;
+
+    fn client(url: &str, auth: impl ClientAuthentication + 'static) -> Client {
+        Client::new(
+            AuthorizationServer::new(Endpoint::parse(url).unwrap()),
+            auth,
+        )
+        .unwrap()
+    }
 
     fn ctx_run<T>(f: impl FnOnce(&mut Context<'_>) -> T) -> T {
         let mut rng = |b: &mut [u8]| b.fill(1);
@@ -530,10 +539,10 @@ mod tests {
     fn rfc6749_4_4_2_example() {
         // RFC 6749 §4.4.2: POST /token, Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW,
         // grant_type=client_credentials.
-        let ep = TokenEndpoint::parse("https://server.example.com/token").unwrap();
         let auth =
             ClientSecretBasic::new(ClientId::new("s6BhdRkqt3"), ClientSecret::new("gX1fBat3bV"));
-        let req = ctx_run(|c| ClientCredentials::new().to_request(&ep, &auth, c)).unwrap();
+        let cl = client("https://server.example.com/token", auth);
+        let req = ctx_run(|c| ClientCredentials::new().to_request(&cl, c)).unwrap();
         assert_eq!(req.method(), Method::POST);
         assert_eq!(req.uri(), "https://server.example.com/token");
         assert_eq!(
@@ -550,8 +559,8 @@ mod tests {
 
     #[test]
     fn extras_cannot_override_and_persist() {
-        let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
         let auth = ClientSecretPost::new("c".into(), ClientSecret::new("s"));
+        let cl = client("https://as.example/token", auth);
         for name in [
             "scope",
             "grant_type",
@@ -561,7 +570,7 @@ mod tests {
         ] {
             let g = ClientCredentials::new().extra(name, "x");
             assert_eq!(
-                ctx_run(|c| g.to_request(&ep, &auth, c)).unwrap_err(),
+                ctx_run(|c| g.to_request(&cl, c)).unwrap_err(),
                 Error::DuplicateParameter { name: name.into() }
             );
         }
@@ -571,7 +580,7 @@ mod tests {
             .audience("https://api.example")
             .extra("tenant", "t 1");
         for _ in 0..2 {
-            let req = ctx_run(|c| g.to_request(&ep, &auth, c)).unwrap();
+            let req = ctx_run(|c| g.to_request(&cl, c)).unwrap();
             assert_eq!(
                 std::str::from_utf8(req.body()).unwrap(),
                 "grant_type=client_credentials&audience=https%3A%2F%2Fapi.example&resource=https%3A%2F%2Fapi.example%2Fa&resource=https%3A%2F%2Fapi.example%2Fb&client_id=c&client_secret=s&tenant=t%201"
@@ -579,21 +588,21 @@ mod tests {
         }
         let g = ClientCredentials::new().resource("not a uri");
         assert!(matches!(
-            ctx_run(|c| g.to_request(&ep, &auth, c)),
+            ctx_run(|c| g.to_request(&cl, c)),
             Err(Error::InvalidParameter { .. })
         ));
         let g = ClientCredentials::new().resource("https://api.example/#frag");
-        assert!(ctx_run(|c| g.to_request(&ep, &auth, c)).is_err());
+        assert!(ctx_run(|c| g.to_request(&cl, c)).is_err());
     }
 
     #[test]
     fn other_grants_carry_their_parameters() {
-        let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
-        let pub_client = NoneAuth::new("app".into());
+        let pub_client = client("https://as.example/token", NoneAuth::new("app".into()));
+        let anonymous = client("https://as.example/token", crate::Unauthenticated);
         let req = ctx_run(|c| {
             RefreshGrant::new(RefreshToken::new("tGzv3JOkF0XG5Qx2TlKWIA"))
                 .scope(Scope::parse("read").unwrap())
-                .to_request(&ep, &pub_client, c)
+                .to_request(&pub_client, c)
         })
         .unwrap();
         assert_eq!(
@@ -605,7 +614,7 @@ mod tests {
                 .actor_token(SecretString::new("act"), token_type_uri::JWT)
                 .audience("a1")
                 .audience("a2")
-                .to_request(&ep, &crate::Unauthenticated, c)
+                .to_request(&anonymous, c)
         })
         .unwrap();
         let pairs = crate::form::parse(req.body()).unwrap();
@@ -619,10 +628,9 @@ mod tests {
         assert_eq!(get("grant_type"), [TOKEN_EXCHANGE_GRANT_TYPE]);
         assert_eq!(get("audience"), ["a1", "a2"]);
         assert_eq!(get("actor_token_type"), [token_type_uri::JWT]);
-        let req = ctx_run(|c| {
-            JwtBearer::new(SecretString::new("eyJ.a.b")).to_request(&ep, &crate::Unauthenticated, c)
-        })
-        .unwrap();
+        let req =
+            ctx_run(|c| JwtBearer::new(SecretString::new("eyJ.a.b")).to_request(&anonymous, c))
+                .unwrap();
         assert!(req.headers().get("authorization").is_none());
         assert_eq!(
             crate::form::parse(req.body()).unwrap(),

@@ -4,14 +4,17 @@
 //! ```
 //! use std::time::{Duration, SystemTime, UNIX_EPOCH};
 //! use grantwire::introspection::{IntrospectionRequest, IntrospectionResponse, TokenTypeHint};
-//! use grantwire::{ClientId, ClientSecret, ClientSecretBasic, Context, Endpoint, SecretString};
+//! use grantwire::{AuthorizationServer, Client, ClientId, ClientSecret, ClientSecretBasic, Context, Endpoint, SecretString};
 //!
-//! let endpoint = Endpoint::parse("https://server.example.com/introspect")?;
+//! let server = AuthorizationServer::new(Endpoint::parse("https://server.example.com/token")?)
+//!     .with_introspection_endpoint(Endpoint::parse("https://server.example.com/introspect")?);
 //! let auth = ClientSecretBasic::new(ClientId::new("rs"), ClientSecret::new("s3cret"));
+//! let client = Client::new(server, auth)?;
 //! let mut rng = |b: &mut [u8]| b.fill(0);
 //! let req = IntrospectionRequest::new(SecretString::new("mF_9.B5f-4.1JqM"))
 //!     .token_type_hint(TokenTypeHint::AccessToken)
-//!     .to_request(&endpoint, None, &auth, &mut Context::new(SystemTime::UNIX_EPOCH, &mut rng))?;
+//!     .to_request(&client, &mut Context::new(SystemTime::UNIX_EPOCH, &mut rng))?;
+//! assert_eq!(req.uri(), "https://server.example.com/introspect");
 //! assert_eq!(req.body(), b"token=mF_9.B5f-4.1JqM&token_type_hint=access_token");
 //!
 //! let now = UNIX_EPOCH + Duration::from_secs(1_419_350_000);
@@ -30,183 +33,30 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
-use crate::auth::{AuthTarget, ClientAuthentication, Context};
+use crate::auth::Context;
 use crate::challenge::parse_retry_after;
-use crate::endpoint::{Endpoint, Issuer};
-use crate::grant::form_request;
+use crate::client::Client;
 use crate::json::{self, Member};
 use crate::request::SecretRequest;
 use crate::response::{read_members, read_scope, ParseOptions, Profile, Quirk, Quirks};
 use crate::secret::{AccessToken, ClientId, RefreshToken, SecretString};
+use crate::token_request::{token_request_methods, TokenRequest};
 use crate::{Error, Scope};
 
-/// A `token_type_hint` (RFC 7009 §2.1, RFC 7662 §2.1; values from the IANA "OAuth Token Type
-/// Hints" registry).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TokenTypeHint {
-    /// `access_token` (RFC 7009 §2.1).
-    AccessToken,
-    /// `refresh_token` (RFC 7009 §2.1).
-    RefreshToken,
-    /// Any other registered or server-specific value, sent as given.
-    Other(String),
-}
-
-impl TokenTypeHint {
-    /// The value sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AccessToken => "access_token",
-            Self::RefreshToken => "refresh_token",
-            Self::Other(s) => s,
-        }
-    }
-}
-
-/// Checks caller-provided extra parameters and copies them in the shape `form_request` takes.
-pub(crate) fn push_extra(
-    extras: &mut Vec<(String, SecretString)>,
-    name: impl Into<String>,
-    value: impl Into<String>,
-) {
-    extras.push((name.into(), SecretString::new(value)));
-}
-
-/// The [`AuthTarget`] of an introspection or revocation request.
-pub(crate) fn auth_target<'a>(
-    endpoint: &'a Endpoint,
-    issuer: Option<&'a Issuer>,
-    token_endpoint: Option<&'a Endpoint>,
-) -> AuthTarget<'a> {
-    AuthTarget {
-        endpoint,
-        issuer,
-        token_endpoint,
-    }
-}
-
-/// Builds a token-carrying request (introspection or revocation) to `target.endpoint`.
-pub(crate) fn token_request(
-    target: AuthTarget<'_>,
-    auth: &dyn ClientAuthentication,
-    ctx: &mut Context<'_>,
-    token: &SecretString,
-    hint: Option<&TokenTypeHint>,
-    extras: &[(String, SecretString)],
-) -> Result<SecretRequest, Error> {
-    if token.secret().is_empty() {
-        return Err(Error::InvalidParameter {
-            name: "token".into(),
-            reason: "the token to introspect or revoke is empty",
-        });
-    }
-    form_request(
-        target,
-        auth,
-        ctx,
-        &["token", "token_type_hint"],
-        extras,
-        |form| {
-            form.append("token", token.secret())?;
-            if let Some(h) = hint {
-                form.append("token_type_hint", h.as_str())?;
-            }
-            Ok(())
-        },
-    )
-}
+pub use crate::token_request::TokenTypeHint;
 
 /// An introspection request (RFC 7662 §2.1): `token`, an optional `token_type_hint`, and the
 /// client authentication the caller uses at the token endpoint (RFC 7662 §2.1 lets the server
-/// require any of them).
-#[derive(Clone)]
-pub struct IntrospectionRequest {
-    token: SecretString,
-    hint: Option<TokenTypeHint>,
-    extras: Vec<(String, SecretString)>,
-    token_endpoint: Option<Endpoint>,
-}
+/// require any of them). Sent to the client's server's introspection endpoint.
+#[derive(Clone, Debug)]
+pub struct IntrospectionRequest(TokenRequest);
 
-impl fmt::Debug for IntrospectionRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntrospectionRequest")
-            .field("token", &self.token)
-            .field("hint", &self.hint)
-            .field(
-                "extras",
-                &self.extras.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-            )
-            .field("token_endpoint", &self.token_endpoint)
-            .finish()
-    }
-}
-
-impl IntrospectionRequest {
-    /// Asks about `token` (RFC 7662 §2.1).
-    pub fn new(token: SecretString) -> Self {
-        Self {
-            token,
-            hint: None,
-            extras: Vec::new(),
-            token_endpoint: None,
-        }
-    }
-
-    /// Asks about an access token, with the `access_token` hint.
-    pub fn access_token(token: &AccessToken) -> Self {
-        Self::new(SecretString::new(token.secret())).token_type_hint(TokenTypeHint::AccessToken)
-    }
-
-    /// Asks about a refresh token, with the `refresh_token` hint.
-    pub fn refresh_token(token: &RefreshToken) -> Self {
-        Self::new(SecretString::new(token.secret())).token_type_hint(TokenTypeHint::RefreshToken)
-    }
-
-    /// Sets `token_type_hint` (RFC 7662 §2.1).
-    pub fn token_type_hint(mut self, hint: TokenTypeHint) -> Self {
-        self.hint = Some(hint);
-        self
-    }
-
-    /// Adds a parameter the RFC does not define (RFC 7662 §2.1 allows server-specific ones). A
-    /// name already used by the request or by client authentication is refused by
-    /// `to_request` with [`Error::DuplicateParameter`].
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        push_extra(&mut self.extras, name, value);
-        self
-    }
-
-    /// The token endpoint URL of the same authorization server. Needed only when client
-    /// authentication names it as the assertion audience at every endpoint
-    /// ([`AssertionAudience::TokenEndpoint`](crate::AssertionAudience::TokenEndpoint): Okta,
-    /// Entra ID, Authlib); without it such a request fails with
-    /// [`Error::AudienceUnavailable`].
-    pub fn token_endpoint(mut self, url: Endpoint) -> Self {
-        self.token_endpoint = Some(url);
-        self
-    }
-
-    /// Builds the POST to the introspection endpoint (RFC 7662 §2.1). `issuer` is the
-    /// authorization server's issuer identifier, used as the audience by assertion-based client
-    /// authentication.
-    pub fn to_request(
-        &self,
-        endpoint: &Endpoint,
-        issuer: Option<&Issuer>,
-        auth: &dyn ClientAuthentication,
-        ctx: &mut Context<'_>,
-    ) -> Result<SecretRequest, Error> {
-        token_request(
-            auth_target(endpoint, issuer, self.token_endpoint.as_ref()),
-            auth,
-            ctx,
-            &self.token,
-            self.hint.as_ref(),
-            &self.extras,
-        )
-    }
-}
+token_request_methods!(
+    IntrospectionRequest,
+    "Asks about",
+    "RFC 7662 §2.1",
+    introspection_endpoint
+);
 
 /// The answer of an introspection endpoint (RFC 7662 §2.2).
 ///
@@ -631,13 +481,21 @@ mod tests {
     #[test]
     fn rfc7662_2_1_request() {
         // RFC 7662 §2.1: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW, token=mF_9.B5f-4.1JqM&token_type_hint=access_token
-        let ep = Endpoint::parse("https://server.example.com/introspect").unwrap();
-        let auth =
-            ClientSecretBasic::new(ClientId::new("s6BhdRkqt3"), ClientSecret::new("gX1fBat3bV"));
+        let server = crate::AuthorizationServer::new(
+            crate::Endpoint::parse("https://server.example.com/token").unwrap(),
+        )
+        .with_introspection_endpoint(
+            crate::Endpoint::parse("https://server.example.com/introspect").unwrap(),
+        );
+        let auth = Client::new(
+            server.clone(),
+            ClientSecretBasic::new(ClientId::new("s6BhdRkqt3"), ClientSecret::new("gX1fBat3bV")),
+        )
+        .unwrap();
         let mut rng = |b: &mut [u8]| b.fill(0);
         let mut ctx = Context::new(UNIX_EPOCH, &mut rng);
         let req = IntrospectionRequest::access_token(&AccessToken::new("mF_9.B5f-4.1JqM"))
-            .to_request(&ep, None, &auth, &mut ctx)
+            .to_request(&auth, &mut ctx)
             .unwrap();
         assert_eq!(req.method(), http::Method::POST);
         assert_eq!(req.uri(), "https://server.example.com/introspect");
@@ -649,10 +507,14 @@ mod tests {
             req.body(),
             b"token=mF_9.B5f-4.1JqM&token_type_hint=access_token"
         );
-        let post = ClientSecretPost::new("c".into(), ClientSecret::new("s"));
+        let post = Client::new(
+            server,
+            ClientSecretPost::new("c".into(), ClientSecret::new("s")),
+        )
+        .unwrap();
         let req = IntrospectionRequest::refresh_token(&RefreshToken::new("r t"))
             .extra("resource_hint", "x")
-            .to_request(&ep, None, &post, &mut ctx)
+            .to_request(&post, &mut ctx)
             .unwrap();
         assert_eq!(
             req.body(),
@@ -660,13 +522,13 @@ mod tests {
         );
         let dup = IntrospectionRequest::new(SecretString::new("t")).extra("token", "u");
         assert_eq!(
-            dup.to_request(&ep, None, &post, &mut ctx).unwrap_err(),
+            dup.to_request(&post, &mut ctx).unwrap_err(),
             Error::DuplicateParameter {
                 name: "token".into()
             }
         );
         assert!(IntrospectionRequest::new(SecretString::new(""))
-            .to_request(&ep, None, &post, &mut ctx)
+            .to_request(&post, &mut ctx)
             .is_err());
         let dbg = format!(
             "{:?}",

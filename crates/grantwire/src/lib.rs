@@ -7,14 +7,17 @@
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use grantwire::{ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, Scope, TokenEndpoint, TokenResponse};
+//! use grantwire::{AuthorizationServer, Client, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, Endpoint, Issuer, Scope, TokenResponse};
 //!
-//! let endpoint = TokenEndpoint::parse("https://as.example/token")?;
-//! let auth = ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret"));
+//! // One value for the authorization server (or `ServerMetadata::authorization_server()`)...
+//! let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token")?)
+//!     .with_issuer(Issuer::parse("https://as.example")?);
+//! // ...and one for the client: the server plus how to authenticate there, checked together.
+//! let client = Client::new(server, ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret")))?;
 //! let grant = ClientCredentials::new().scope(Scope::parse("read write")?).audience("https://api.example");
 //! let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 //! let mut entropy = |buf: &mut [u8]| buf.fill(0); // use a CSPRNG in production
-//! let request = grant.to_request(&endpoint, &auth, &mut Context::new(now, &mut entropy))?;
+//! let request = grant.to_request(&client, &mut Context::new(now, &mut entropy))?;
 //! assert_eq!(request.method(), "POST");
 //! // Its Debug never shows the body (credentials); the body is wiped when dropped.
 //! assert!(!format!("{request:?}").contains("grant_type"));
@@ -65,6 +68,7 @@
 pub mod auth;
 pub mod challenge;
 pub mod discovery;
+mod client;
 pub mod endpoint;
 pub mod error;
 pub mod form;
@@ -80,6 +84,8 @@ pub mod response;
 pub mod revocation;
 pub mod scope;
 pub mod secret;
+mod server;
+mod token_request;
 
 pub use http;
 
@@ -89,8 +95,9 @@ pub use auth::{
     Unauthenticated,
 };
 pub use challenge::Challenge;
+pub use client::Client;
 pub use discovery::{Discover, Discovered};
-pub use endpoint::{Endpoint, Issuer, TokenEndpoint};
+pub use endpoint::{Endpoint, Issuer};
 pub use error::{Error, ErrorCode, ErrorResponse, ExpiresInProblem};
 pub use grant::{
     AuthorizationCodeGrant, ClientCredentials, JwtBearer, RefreshGrant, TokenExchange,
@@ -103,6 +110,7 @@ pub use response::{
 };
 pub use scope::Scope;
 pub use secret::{AccessToken, ClientId, ClientSecret, RefreshToken, SecretString};
+pub use server::AuthorizationServer;
 
 pub use introspection::{ActiveToken, IntrospectionRequest, IntrospectionResponse, TokenTypeHint};
 pub use lifecycle::{LifecycleConfig, TokenLifecycle};

@@ -34,11 +34,12 @@ use http::{HeaderMap, Method, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::auth::AuthMethod;
-use crate::endpoint::{Endpoint, Issuer, TokenEndpoint};
+use crate::endpoint::{Endpoint, Issuer};
 use crate::introspection::{opt_str, success_checks, unexpected_status};
 use crate::json::Member;
 use crate::request::SecretRequest;
 use crate::response::{read_members, ParseOptions, Profile, Quirk, Quirks};
+use crate::server::AuthorizationServer;
 use crate::Error;
 
 /// Which well-known document to fetch.
@@ -360,12 +361,48 @@ impl ServerMetadata {
     pub fn authorization_endpoint(&self) -> Option<&Endpoint> {
         self.authorization_endpoint.as_ref()
     }
-    /// `token_endpoint` (RFC 8414 §2) with this server's issuer attached, ready for the grant
-    /// builders and for assertion audiences.
-    pub fn token_endpoint(&self) -> Option<TokenEndpoint> {
-        self.token_endpoint
+    /// `token_endpoint` (RFC 8414 §2).
+    pub fn token_endpoint(&self) -> Option<&Endpoint> {
+        self.token_endpoint.as_ref()
+    }
+    /// The [`AuthorizationServer`] this document describes: its issuer and its token,
+    /// authorization, introspection, revocation, device authorization and JWK Set endpoints,
+    /// ready for [`Client::new`](crate::Client::new). Fails with
+    /// [`Error::EndpointNotConfigured`] when the document has no `token_endpoint` (RFC 8414 §2
+    /// makes it optional only for servers that support just the implicit grant).
+    pub fn authorization_server(&self) -> Result<AuthorizationServer, Error> {
+        let token = self
+            .token_endpoint
             .clone()
-            .map(|e| TokenEndpoint::new(e).with_issuer(self.issuer.clone()))
+            .ok_or(Error::EndpointNotConfigured {
+                endpoint: "token_endpoint",
+            })?;
+        let mut server = AuthorizationServer::new(token).with_issuer(self.issuer.clone());
+        let optional = [
+            (
+                &self.authorization_endpoint,
+                AuthorizationServer::with_authorization_endpoint as fn(_, _) -> _,
+            ),
+            (
+                &self.introspection_endpoint,
+                AuthorizationServer::with_introspection_endpoint,
+            ),
+            (
+                &self.revocation_endpoint,
+                AuthorizationServer::with_revocation_endpoint,
+            ),
+            (
+                &self.device_authorization_endpoint,
+                AuthorizationServer::with_device_authorization_endpoint,
+            ),
+            (&self.jwks_uri, AuthorizationServer::with_jwks_uri),
+        ];
+        for (url, set) in optional {
+            if let Some(url) = url {
+                server = set(server, url.clone());
+            }
+        }
+        Ok(server)
     }
     /// `jwks_uri` (RFC 8414 §2).
     pub fn jwks_uri(&self) -> Option<&Endpoint> {
@@ -606,9 +643,13 @@ mod tests {
         let h = HeaderMap::new();
         let i = iss("https://server.example.com");
         let md = ServerMetadata::parse(StatusCode::OK, &h, RFC8414_3_2, &i, now).unwrap();
-        let te = md.token_endpoint().unwrap();
-        assert_eq!(te.url().as_str(), "https://server.example.com/token");
-        assert_eq!(te.issuer(), Some(&i));
+        let server = md.authorization_server().unwrap();
+        assert_eq!(
+            server.token_endpoint().as_str(),
+            "https://server.example.com/token"
+        );
+        assert_eq!(server.issuer(), Some(&i));
+        assert_eq!(md.token_endpoint(), Some(server.token_endpoint()));
         assert_eq!(
             md.token_endpoint_auth_methods_supported(),
             ["client_secret_basic", "private_key_jwt"]
@@ -800,7 +841,7 @@ mod tests {
             );
             let md = ServerMetadata::parse(StatusCode::OK, &h, body.as_bytes(), &i, now).unwrap();
             assert_eq!(
-                md.token_endpoint().unwrap().url().as_str(),
+                md.token_endpoint().unwrap().as_str(),
                 format!("{issuer}/token")
             );
             assert_eq!(

@@ -4,16 +4,18 @@
 //! A [`Preset`] says which client-authentication method the provider expects, which audience a
 //! client assertion must name, which request parameters are mandatory, how `expires_in` comes
 //! and what lifetime to assume when it does not, and which extra response members to expect.
-//! The endpoint helpers build the token endpoint (with its issuer) from the provider's
-//! documented URL pattern. Each preset is tested against a recorded response shape in
+//! The endpoint helpers build the provider's [`AuthorizationServer`] value (token endpoint and
+//! issuer) from its documented URL pattern; with the preset's [`Preset::assertion_audience`] it
+//! is all a [`Client`](crate::Client) needs. Each preset is tested against a recorded response shape in
 //! `tests/fixtures/providers/`.
 //!
 //! ```
 //! use grantwire::providers::{self, Preset};
 //! use grantwire::{AuthMethod, ClientCredentials, Scope};
 //!
-//! let endpoint = providers::auth0("example.eu.auth0.com")?;
-//! assert_eq!(endpoint.url().as_str(), "https://example.eu.auth0.com/oauth/token");
+//! let server = providers::auth0("example.eu.auth0.com")?;
+//! assert_eq!(server.token_endpoint().as_str(), "https://example.eu.auth0.com/oauth/token");
+//! assert_eq!(server.issuer().unwrap().as_str(), "https://example.eu.auth0.com/");
 //! assert_eq!(providers::AUTH0.auth_method, AuthMethod::ClientSecretPost);
 //! // Auth0 refuses a client-credentials request without an audience: caught before sending.
 //! assert!(providers::AUTH0.check_request(None, None).is_err());
@@ -24,10 +26,11 @@
 use std::time::Duration;
 
 use crate::auth::AuthMethod;
-use crate::endpoint::{Endpoint, Issuer, TokenEndpoint};
+use crate::endpoint::{Endpoint, Issuer};
 use crate::form::encode;
 use crate::lifecycle::LifecycleConfig;
 use crate::response::{ParseOptions, Profile};
+use crate::server::AuthorizationServer;
 use crate::{Error, Scope};
 
 /// Which grant a preset is for.
@@ -344,12 +347,13 @@ fn segment(name: &'static str, value: &str) -> Result<(), Error> {
     }
 }
 
-fn token_endpoint(url: &str, issuer: &str) -> Result<TokenEndpoint, Error> {
-    Ok(TokenEndpoint::new(Endpoint::parse(url)?).with_issuer(Issuer::parse(issuer)?))
+/// The server value of a provider: its token endpoint and issuer.
+fn token_endpoint(url: &str, issuer: &str) -> Result<AuthorizationServer, Error> {
+    Ok(AuthorizationServer::new(Endpoint::parse(url)?).with_issuer(Issuer::parse(issuer)?))
 }
 
 /// Auth0: `https://{domain}/oauth/token`, issuer `https://{domain}/`.
-pub fn auth0(domain: &str) -> Result<TokenEndpoint, Error> {
+pub fn auth0(domain: &str) -> Result<AuthorizationServer, Error> {
     host("domain", domain)?;
     token_endpoint(
         &format!("https://{domain}/oauth/token"),
@@ -359,7 +363,7 @@ pub fn auth0(domain: &str) -> Result<TokenEndpoint, Error> {
 
 /// Okta org authorization server: `https://{domain}/oauth2/v1/token`, issuer
 /// `https://{domain}`.
-pub fn okta_org(domain: &str) -> Result<TokenEndpoint, Error> {
+pub fn okta_org(domain: &str) -> Result<AuthorizationServer, Error> {
     host("domain", domain)?;
     token_endpoint(
         &format!("https://{domain}/oauth2/v1/token"),
@@ -369,7 +373,7 @@ pub fn okta_org(domain: &str) -> Result<TokenEndpoint, Error> {
 
 /// Okta custom authorization server: `https://{domain}/oauth2/{server_id}/v1/token`, issuer
 /// `https://{domain}/oauth2/{server_id}` (`default` for the built-in custom server).
-pub fn okta_custom(domain: &str, server_id: &str) -> Result<TokenEndpoint, Error> {
+pub fn okta_custom(domain: &str, server_id: &str) -> Result<AuthorizationServer, Error> {
     host("domain", domain)?;
     segment("server_id", server_id)?;
     token_endpoint(
@@ -380,7 +384,7 @@ pub fn okta_custom(domain: &str, server_id: &str) -> Result<TokenEndpoint, Error
 
 /// Entra ID v2.0: `https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token`, issuer
 /// `https://login.microsoftonline.com/{tenant}/v2.0` (`tenant`: a tenant id or domain).
-pub fn entra_id_v2(tenant: &str) -> Result<TokenEndpoint, Error> {
+pub fn entra_id_v2(tenant: &str) -> Result<AuthorizationServer, Error> {
     segment("tenant", tenant)?;
     token_endpoint(
         &format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
@@ -390,7 +394,7 @@ pub fn entra_id_v2(tenant: &str) -> Result<TokenEndpoint, Error> {
 
 /// Entra ID v1.0: `https://login.microsoftonline.com/{tenant}/oauth2/token`, issuer
 /// `https://sts.windows.net/{tenant}/` (the `iss` of v1 tokens).
-pub fn entra_id_v1(tenant: &str) -> Result<TokenEndpoint, Error> {
+pub fn entra_id_v1(tenant: &str) -> Result<AuthorizationServer, Error> {
     segment("tenant", tenant)?;
     token_endpoint(
         &format!("https://login.microsoftonline.com/{tenant}/oauth2/token"),
@@ -400,8 +404,8 @@ pub fn entra_id_v1(tenant: &str) -> Result<TokenEndpoint, Error> {
 
 /// Google: the `token_uri` of the service account key file (normally
 /// `https://oauth2.googleapis.com/token`), which is also the assertion audience.
-pub fn google(token_uri: &str) -> Result<TokenEndpoint, Error> {
-    Ok(TokenEndpoint::new(Endpoint::parse(token_uri)?))
+pub fn google(token_uri: &str) -> Result<AuthorizationServer, Error> {
+    Ok(AuthorizationServer::new(Endpoint::parse(token_uri)?))
 }
 
 /// Amazon Cognito: `https://{domain_prefix}.auth.{region}.amazoncognito.com/oauth2/token`,
@@ -410,7 +414,7 @@ pub fn aws_cognito(
     domain_prefix: &str,
     region: &str,
     user_pool_id: &str,
-) -> Result<TokenEndpoint, Error> {
+) -> Result<AuthorizationServer, Error> {
     segment("domain_prefix", domain_prefix)?;
     segment("region", region)?;
     segment("user_pool_id", user_pool_id)?;
@@ -422,7 +426,7 @@ pub fn aws_cognito(
 
 /// Salesforce: `https://{my_domain}/services/oauth2/token` (for example
 /// `acme.my.salesforce.com`), issuer `https://{my_domain}`.
-pub fn salesforce(my_domain: &str) -> Result<TokenEndpoint, Error> {
+pub fn salesforce(my_domain: &str) -> Result<AuthorizationServer, Error> {
     host("my_domain", my_domain)?;
     token_endpoint(
         &format!("https://{my_domain}/services/oauth2/token"),
@@ -433,7 +437,7 @@ pub fn salesforce(my_domain: &str) -> Result<TokenEndpoint, Error> {
 /// Keycloak: `{base}/realms/{realm}/protocol/openid-connect/token`, issuer
 /// `{base}/realms/{realm}`. `base` is the server URL (https, or http on loopback); the realm is
 /// percent-encoded.
-pub fn keycloak(base: &str, realm: &str) -> Result<TokenEndpoint, Error> {
+pub fn keycloak(base: &str, realm: &str) -> Result<AuthorizationServer, Error> {
     if realm.is_empty() {
         return Err(Error::InvalidParameter {
             name: "realm".into(),
@@ -494,7 +498,7 @@ mod tests {
             ),
         ];
         for (ep, url, issuer) in cases {
-            assert_eq!(ep.url().as_str(), url);
+            assert_eq!(ep.token_endpoint().as_str(), url);
             assert_eq!(ep.issuer().unwrap().as_str(), issuer);
         }
         let g = google("https://oauth2.googleapis.com/token").unwrap();

@@ -98,12 +98,12 @@ impl fmt::Debug for SecretBody {
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use grantwire::{ClientId, ClientSecret, ClientSecretPost, Context, RefreshGrant, RefreshToken, TokenEndpoint};
-/// let endpoint = TokenEndpoint::parse("https://as.example/token")?;
-/// let auth = ClientSecretPost::new(ClientId::new("c"), ClientSecret::new("hunter2"));
+/// use grantwire::{AuthorizationServer, Client, ClientId, ClientSecret, ClientSecretPost, Context, Endpoint, RefreshGrant, RefreshToken};
+/// let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token")?);
+/// let client = Client::new(server, ClientSecretPost::new(ClientId::new("c"), ClientSecret::new("hunter2")))?;
 /// let mut rng = |b: &mut [u8]| b.fill(0);
 /// let request = RefreshGrant::new(RefreshToken::new("RT-SECRET"))
-///     .to_request(&endpoint, &auth, &mut Context::new(SystemTime::UNIX_EPOCH, &mut rng))?;
+///     .to_request(&client, &mut Context::new(SystemTime::UNIX_EPOCH, &mut rng))?;
 /// let shown = format!("{request:?}");
 /// assert!(!shown.contains("hunter2") && !shown.contains("RT-SECRET"));
 /// // A transport reads the parts...

@@ -4,122 +4,48 @@
 //! ```
 //! use std::time::{SystemTime, UNIX_EPOCH};
 //! use grantwire::revocation::{RevocationOutcome, RevocationRequest};
-//! use grantwire::{ClientId, ClientSecret, ClientSecretBasic, Context, Endpoint, RefreshToken};
+//! use grantwire::{AuthorizationServer, Client, ClientId, ClientSecret, ClientSecretBasic, Context, Endpoint, RefreshToken};
 //!
-//! let endpoint = Endpoint::parse("https://server.example.com/revoke")?;
+//! let server = AuthorizationServer::new(Endpoint::parse("https://server.example.com/token")?)
+//!     .with_revocation_endpoint(Endpoint::parse("https://server.example.com/revoke")?);
 //! let auth = ClientSecretBasic::new(ClientId::new("s6BhdRkqt3"), ClientSecret::new("gX1fBat3bV"));
+//! let client = Client::new(server, auth)?;
 //! let mut rng = |b: &mut [u8]| b.fill(0);
 //! let req = RevocationRequest::refresh_token(&RefreshToken::new("45ghiukldjahdnhzdauz"))
-//!     .to_request(&endpoint, None, &auth, &mut Context::new(UNIX_EPOCH, &mut rng))?;
+//!     .to_request(&client, &mut Context::new(UNIX_EPOCH, &mut rng))?;
 //! assert_eq!(req.body(), b"token=45ghiukldjahdnhzdauz&token_type_hint=refresh_token");
 //! let outcome = RevocationOutcome::parse(http::StatusCode::OK, &http::HeaderMap::new(), b"", UNIX_EPOCH)?;
 //! assert_eq!(outcome, RevocationOutcome::Revoked);
 //! # Ok::<(), grantwire::Error>(())
 //! ```
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, StatusCode};
 
-use crate::auth::{ClientAuthentication, Context};
-use crate::endpoint::{Endpoint, Issuer};
+use crate::auth::Context;
+use crate::client::Client;
 use crate::error::{ErrorCode, ErrorResponse};
-use crate::introspection::{auth_target, push_extra, retry_after, token_request, TokenTypeHint};
+use crate::introspection::retry_after;
 use crate::request::SecretRequest;
 use crate::response::{parse_error_response, ParseOptions, Profile};
 use crate::secret::{AccessToken, RefreshToken, SecretString};
+use crate::token_request::{token_request_methods, TokenRequest, TokenTypeHint};
 use crate::Error;
 
 /// A revocation request (RFC 7009 §2.1): `token`, an optional `token_type_hint`, and the client
 /// authentication used at the token endpoint (RFC 7009 §2.1: the client MUST authenticate if it
-/// was issued credentials).
-#[derive(Clone)]
-pub struct RevocationRequest {
-    token: SecretString,
-    hint: Option<TokenTypeHint>,
-    extras: Vec<(String, SecretString)>,
-    token_endpoint: Option<Endpoint>,
-}
+/// was issued credentials). Sent to the client's server's revocation endpoint; revoking a
+/// refresh token may revoke the access tokens issued with it too (RFC 7009 §2.1).
+#[derive(Clone, Debug)]
+pub struct RevocationRequest(TokenRequest);
 
-impl fmt::Debug for RevocationRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RevocationRequest")
-            .field("token", &self.token)
-            .field("hint", &self.hint)
-            .field(
-                "extras",
-                &self.extras.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-            )
-            .field("token_endpoint", &self.token_endpoint)
-            .finish()
-    }
-}
-
-impl RevocationRequest {
-    /// Revokes `token` (RFC 7009 §2.1).
-    pub fn new(token: SecretString) -> Self {
-        Self {
-            token,
-            hint: None,
-            extras: Vec::new(),
-            token_endpoint: None,
-        }
-    }
-
-    /// Revokes an access token, with the `access_token` hint.
-    pub fn access_token(token: &AccessToken) -> Self {
-        Self::new(SecretString::new(token.secret())).token_type_hint(TokenTypeHint::AccessToken)
-    }
-
-    /// Revokes a refresh token (and, RFC 7009 §2.1, possibly the access tokens issued with it),
-    /// with the `refresh_token` hint.
-    pub fn refresh_token(token: &RefreshToken) -> Self {
-        Self::new(SecretString::new(token.secret())).token_type_hint(TokenTypeHint::RefreshToken)
-    }
-
-    /// Sets `token_type_hint` (RFC 7009 §2.1).
-    pub fn token_type_hint(mut self, hint: TokenTypeHint) -> Self {
-        self.hint = Some(hint);
-        self
-    }
-
-    /// Adds a parameter the RFC does not define. A name already used by the request or by client
-    /// authentication is refused by `to_request` with [`Error::DuplicateParameter`].
-    pub fn extra(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        push_extra(&mut self.extras, name, value);
-        self
-    }
-
-    /// The token endpoint URL of the same authorization server. Needed only when client
-    /// authentication names it as the assertion audience at every endpoint
-    /// ([`AssertionAudience::TokenEndpoint`](crate::AssertionAudience::TokenEndpoint): Okta,
-    /// Entra ID, Authlib); without it such a request fails with
-    /// [`Error::AudienceUnavailable`].
-    pub fn token_endpoint(mut self, url: Endpoint) -> Self {
-        self.token_endpoint = Some(url);
-        self
-    }
-
-    /// Builds the POST to the revocation endpoint (RFC 7009 §2.1). `issuer` is the authorization
-    /// server's issuer identifier, the audience of assertion-based client authentication.
-    pub fn to_request(
-        &self,
-        endpoint: &Endpoint,
-        issuer: Option<&Issuer>,
-        auth: &dyn ClientAuthentication,
-        ctx: &mut Context<'_>,
-    ) -> Result<SecretRequest, Error> {
-        token_request(
-            auth_target(endpoint, issuer, self.token_endpoint.as_ref()),
-            auth,
-            ctx,
-            &self.token,
-            self.hint.as_ref(),
-            &self.extras,
-        )
-    }
-}
+token_request_methods!(
+    RevocationRequest,
+    "Revokes",
+    "RFC 7009 §2.1",
+    revocation_endpoint
+);
 
 /// What a revocation endpoint answered (RFC 7009 §2.2, §2.2.1), for the answers a client can act
 /// on. Every other failure is an [`Error`] (an OAuth error such as `invalid_client`, or a
@@ -217,13 +143,21 @@ mod tests {
     #[test]
     fn rfc7009_2_1_request() {
         // RFC 7009 §2.1 example.
-        let ep = Endpoint::parse("https://server.example.com/revoke").unwrap();
-        let auth =
-            ClientSecretBasic::new(ClientId::new("s6BhdRkqt3"), ClientSecret::new("gX1fBat3bV"));
+        let server = crate::AuthorizationServer::new(
+            crate::Endpoint::parse("https://server.example.com/token").unwrap(),
+        )
+        .with_revocation_endpoint(
+            crate::Endpoint::parse("https://server.example.com/revoke").unwrap(),
+        );
+        let auth = Client::new(
+            server,
+            ClientSecretBasic::new(ClientId::new("s6BhdRkqt3"), ClientSecret::new("gX1fBat3bV")),
+        )
+        .unwrap();
         let mut rng = |b: &mut [u8]| b.fill(0);
         let mut ctx = Context::new(UNIX_EPOCH, &mut rng);
         let req = RevocationRequest::refresh_token(&RefreshToken::new("45ghiukldjahdnhzdauz"))
-            .to_request(&ep, None, &auth, &mut ctx)
+            .to_request(&auth, &mut ctx)
             .unwrap();
         assert_eq!(req.method(), http::Method::POST);
         assert_eq!(
@@ -239,12 +173,12 @@ mod tests {
             b"token=45ghiukldjahdnhzdauz&token_type_hint=refresh_token"
         );
         let req = RevocationRequest::new(SecretString::new("abc"))
-            .to_request(&ep, None, &auth, &mut ctx)
+            .to_request(&auth, &mut ctx)
             .unwrap();
         assert_eq!(req.body(), b"token=abc");
         let req = RevocationRequest::access_token(&AccessToken::new("x"))
             .token_type_hint(TokenTypeHint::Other("urn:example:device".into()))
-            .to_request(&ep, None, &auth, &mut ctx)
+            .to_request(&auth, &mut ctx)
             .unwrap();
         assert_eq!(
             req.body(),
@@ -252,7 +186,7 @@ mod tests {
         );
         assert!(RevocationRequest::new(SecretString::new("t"))
             .extra("token_type_hint", "x")
-            .to_request(&ep, None, &auth, &mut ctx)
+            .to_request(&auth, &mut ctx)
             .is_err());
     }
 

@@ -5,11 +5,11 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::{
-    AccessToken, AuthorizationCodeGrant, ClientAuthentication, ClientCredentials, ClientId,
-    ClientSecret, ClientSecretBasic, ClientSecretPost, Context, Discovery, Endpoint, Error,
-    IntrospectionRequest, Issuer, JwtBearer, NoneAuth, ParseOptions, PkceVerifier, Profile,
-    RefreshGrant, RefreshToken, RevocationRequest, SecretRequest, SecretString,
-    SelfSignedTlsClientAuth, State, TlsClientAuth, TokenEndpoint, TokenExchange, TokenResponse,
+    AccessToken, AuthorizationCodeGrant, AuthorizationServer, Client, ClientAuthentication,
+    ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, ClientSecretPost, Context,
+    Discovery, Endpoint, Error, IntrospectionRequest, Issuer, JwtBearer, NoneAuth, ParseOptions,
+    PkceVerifier, Profile, RefreshGrant, RefreshToken, RevocationRequest, SecretRequest,
+    SecretString, SelfSignedTlsClientAuth, State, TlsClientAuth, TokenExchange, TokenResponse,
     Unauthenticated,
 };
 
@@ -97,7 +97,7 @@ fn secrets_never_reach_formatted_output() {
     let mut form = grantwire::form::Form::new();
     form.append("client_secret", SECRET).unwrap();
     add("Form", format!("{form:?}"));
-    let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
+    let ep = Endpoint::parse("https://as.example/token").unwrap();
     let ctx = Context::new(UNIX_EPOCH, &mut rng);
     add("Context", format!("{ctx:?}"));
 
@@ -182,8 +182,11 @@ fn secrets_never_reach_formatted_output() {
     let e: Error = ClientCredentials::new()
         .extra("client_secret", SECRET)
         .to_request(
-            &ep,
-            &ClientSecretPost::new(ClientId::new("c"), ClientSecret::new(SECRET)),
+            &Client::new(
+                AuthorizationServer::new(ep.clone()),
+                ClientSecretPost::new(ClientId::new("c"), ClientSecret::new(SECRET)),
+            )
+            .unwrap(),
             &mut Context::new(UNIX_EPOCH, &mut rng),
         )
         .unwrap_err();
@@ -276,11 +279,13 @@ fn request_outputs(what: &str, req: SecretRequest, out: &mut Vec<(String, String
 
 #[test]
 fn built_requests_never_show_credentials_in_debug() {
-    let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
     let other = Endpoint::parse("https://as.example/other").unwrap();
+    let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap())
+        .with_introspection_endpoint(other.clone())
+        .with_revocation_endpoint(other);
     let mut outputs = Vec::new();
     for (method, auth) in auth_methods() {
-        let auth = auth.as_ref();
+        let auth = &Client::from_arcs(server.clone().into(), auth.into()).unwrap();
         let mut rng = |b: &mut [u8]| b.fill(1);
         let mut ctx = Context::new(UNIX_EPOCH, &mut rng);
         let grants: Vec<(&str, SecretRequest)> = vec![
@@ -288,13 +293,13 @@ fn built_requests_never_show_credentials_in_debug() {
                 "client_credentials",
                 ClientCredentials::new()
                     .extra("x_secret", SECRET)
-                    .to_request(&ep, auth, &mut ctx)
+                    .to_request(auth, &mut ctx)
                     .unwrap(),
             ),
             (
                 "refresh",
                 RefreshGrant::new(RefreshToken::new(TOKEN))
-                    .to_request(&ep, auth, &mut ctx)
+                    .to_request(auth, &mut ctx)
                     .unwrap(),
             ),
             (
@@ -302,32 +307,32 @@ fn built_requests_never_show_credentials_in_debug() {
                 AuthorizationCodeGrant::new(SecretString::new(TOKEN))
                     .redirect_uri("https://app.example/cb")
                     .pkce_verifier(PkceVerifier::new(format!("{SECRET}{SECRET}")).unwrap())
-                    .to_request(&ep, auth, &mut ctx)
+                    .to_request(auth, &mut ctx)
                     .unwrap(),
             ),
             (
                 "jwt_bearer",
                 JwtBearer::new(SecretString::new(format!("eyJ.{TOKEN}.sig")))
-                    .to_request(&ep, auth, &mut ctx)
+                    .to_request(auth, &mut ctx)
                     .unwrap(),
             ),
             (
                 "token_exchange",
                 TokenExchange::new(SecretString::new(TOKEN), "t")
                     .actor_token(SecretString::new(SECRET), "t")
-                    .to_request(&ep, auth, &mut ctx)
+                    .to_request(auth, &mut ctx)
                     .unwrap(),
             ),
             (
                 "introspection",
                 IntrospectionRequest::new(SecretString::new(TOKEN))
-                    .to_request(&other, None, auth, &mut ctx)
+                    .to_request(auth, &mut ctx)
                     .unwrap(),
             ),
             (
                 "revocation",
                 RevocationRequest::new(SecretString::new(TOKEN))
-                    .to_request(&other, None, auth, &mut ctx)
+                    .to_request(auth, &mut ctx)
                     .unwrap(),
             ),
         ];

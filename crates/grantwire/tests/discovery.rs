@@ -78,7 +78,7 @@ fn rfc8414_first_then_openid() {
     assert_eq!(next.issuer(), &issuer());
     let md = metadata(next, &document(ISSUER));
     assert_eq!(
-        md.token_endpoint().unwrap().url().as_str(),
+        md.token_endpoint().unwrap().as_str(),
         "https://as.example/tenant/token"
     );
 }
@@ -230,7 +230,7 @@ fn options_reach_the_parser() {
     });
     let md = metadata(step, &answer(200, Some("application/json"), body));
     assert_eq!(
-        md.token_endpoint().unwrap().url().as_str(),
+        md.token_endpoint().unwrap().as_str(),
         "http://as.example/token"
     );
 }

@@ -11,8 +11,8 @@ use grantwire::lifecycle::{
     TokenLifecycle, TokenLifecycles, WaitFor,
 };
 use grantwire::{
-    AccessToken, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, ErrorCode,
-    RefreshToken, Scope, TokenEndpoint, TokenResponse, TokenType,
+    AccessToken, AuthorizationServer, Client, ClientCredentials, ClientId, ClientSecret,
+    ClientSecretBasic, Context, Endpoint, ErrorCode, RefreshToken, Scope, TokenResponse, TokenType,
 };
 use proptest::prelude::*;
 
@@ -46,8 +46,11 @@ fn wall_of(now: Instant) -> SystemTime {
 
 fn machine(config: LifecycleConfig) -> TokenLifecycle {
     TokenLifecycle::new(
-        TokenEndpoint::parse("https://as.example/token").unwrap(),
-        ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret")),
+        Client::new(
+            AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap()),
+            ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret")),
+        )
+        .unwrap(),
         ClientCredentials::new().scope(Scope::parse("read").unwrap()),
         config,
     )
@@ -496,8 +499,11 @@ fn a_rejected_refresh_token_falls_back_to_the_original_grant() {
 #[test]
 fn without_a_grant_a_rejected_refresh_token_needs_a_human() {
     let mut lc = TokenLifecycle::without_grant(
-        TokenEndpoint::parse("https://as.example/token").unwrap(),
-        grantwire::NoneAuth::new(ClientId::new("app")),
+        Client::new(
+            AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap()),
+            grantwire::NoneAuth::new(ClientId::new("app")),
+        )
+        .unwrap(),
         LifecycleConfig::default(),
     );
     assert!(matches!(lc.poll(t(0)), Next::Failed(e) if *e == FetchError::NoGrant));
@@ -603,8 +609,11 @@ fn request_ids_are_built_once() {
 #[test]
 fn a_request_that_cannot_be_built_halts_with_a_typed_error() {
     let mut lc = TokenLifecycle::new(
-        TokenEndpoint::parse("https://as.example/token").unwrap(),
-        ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s")),
+        Client::new(
+            AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap()),
+            ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s")),
+        )
+        .unwrap(),
         ClientCredentials::new().extra("scope", "dup"),
         LifecycleConfig::default(),
     );

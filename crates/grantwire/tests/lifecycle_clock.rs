@@ -13,8 +13,8 @@ use grantwire::lifecycle::{
     TransportError, WaitFor,
 };
 use grantwire::{
-    AuthMethod, AuthParts, AuthTarget, ClientAuthentication, ClientCredentials, ClientId,
-    ClientSecret, ClientSecretBasic, Context, Error, TokenEndpoint,
+    AuthMethod, AuthParts, AuthTarget, AuthorizationServer, Client, ClientAuthentication,
+    ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, Endpoint, Error,
 };
 use proptest::prelude::*;
 
@@ -37,14 +37,17 @@ fn wall(secs: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000 + secs)
 }
 
-fn endpoint() -> TokenEndpoint {
-    TokenEndpoint::parse("https://as.example/token").unwrap()
+fn endpoint() -> AuthorizationServer {
+    AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap())
 }
 
 fn machine() -> TokenLifecycle {
     TokenLifecycle::new(
-        endpoint(),
-        ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret")),
+        Client::new(
+            endpoint(),
+            ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret")),
+        )
+        .unwrap(),
         ClientCredentials::new(),
         LifecycleConfig::default(),
     )
@@ -447,11 +450,14 @@ impl ClientAuthentication for FlakySigner {
 
 fn flaky(errors: Vec<Error>) -> TokenLifecycle {
     TokenLifecycle::new(
-        endpoint(),
-        FlakySigner {
-            inner: ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s")),
-            errors: Mutex::new(errors),
-        },
+        Client::new(
+            endpoint(),
+            FlakySigner {
+                inner: ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s")),
+                errors: Mutex::new(errors),
+            },
+        )
+        .unwrap(),
         ClientCredentials::new(),
         LifecycleConfig::default(),
     )
@@ -546,6 +552,9 @@ fn configuration_errors_are_told_from_transient_ones() {
         Error::InvalidScope { reason: "r" },
         Error::AudienceUnavailable {
             audience: grantwire::AssertionAudience::TokenEndpoint,
+        },
+        Error::EndpointNotConfigured {
+            endpoint: "introspection_endpoint",
         },
         Error::ClientAuthentication {
             method: AuthMethod::PrivateKeyJwt,

@@ -7,9 +7,9 @@ use grantwire::challenge::{parse_retry_after, parse_www_authenticate};
 use grantwire::form::{decode_component, parse as parse_form, percent_decode, Form};
 use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::{
-    AuthParts, AuthTarget, ClientAuthentication, ClientCredentials, ClientId, ClientSecret,
-    ClientSecretBasic, ClientSecretPost, Context, Endpoint, Error, ErrorCode, ParseOptions,
-    Profile, Scope, TokenEndpoint, TokenResponse, TokenType,
+    AuthParts, AuthTarget, AuthorizationServer, Client, ClientAuthentication, ClientCredentials,
+    ClientId, ClientSecret, ClientSecretBasic, ClientSecretPost, Context, Endpoint, Error,
+    ErrorCode, ParseOptions, Profile, Scope, TokenResponse, TokenType,
 };
 use proptest::prelude::*;
 
@@ -53,10 +53,10 @@ proptest! {
     #[test]
     fn basic_decodes_back(id in nasty(), secret in nasty()) {
         let auth = ClientSecretBasic::new(ClientId::new(id.clone()), ClientSecret::new(secret.clone()));
-        let ep = Endpoint::parse("https://as.example/token").unwrap();
+        let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap());
         let mut form = Form::new();
         let mut headers = HeaderMap::new();
-        ctx_run(|c| auth.authenticate(&mut AuthParts { form: &mut form, headers: &mut headers }, &AuthTarget::new(&ep), c)).unwrap();
+        ctx_run(|c| auth.authenticate(&mut AuthParts { form: &mut form, headers: &mut headers }, &AuthTarget::new(&server, server.token_endpoint()), c)).unwrap();
         let value = headers[header::AUTHORIZATION].to_str().unwrap().to_owned();
         let b64 = value.strip_prefix("Basic ").unwrap();
         let raw = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
@@ -94,9 +94,9 @@ proptest! {
         if let Some(a) = &audience { grant = grant.audience(a.clone()); }
         for r in &resources { grant = grant.resource(r.clone()); }
         if let Some((k, v)) = &extra { grant = grant.extra(k.clone(), v.clone()); }
-        let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
+        let ep = AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap());
         let auth = ClientSecretPost::new(ClientId::new(id.clone()), ClientSecret::new(secret.clone()));
-        let req = ctx_run(|c| grant.to_request(&ep, &auth, c)).unwrap();
+        let req = ctx_run(|c| grant.to_request(&Client::new(ep.clone(), auth.clone()).unwrap(), c)).unwrap();
         let pairs = parse_form(req.body()).unwrap();
         let get = |k: &str| pairs.iter().filter(|(n, _)| n == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
         prop_assert_eq!(get("grant_type"), vec!["client_credentials".to_string()]);
@@ -276,11 +276,11 @@ proptest! {
         verifier_bytes in proptest::array::uniform32(any::<u8>()), id in nasty(),
     ) {
         use grantwire::{AuthorizationCodeGrant, JwtBearer, NoneAuth, PkceVerifier, RefreshGrant, RefreshToken, SecretString};
-        let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
+        let ep = AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap());
         let auth = NoneAuth::new(ClientId::new(id.clone()));
         let scope = Scope::from_tokens(tokens.iter().map(String::as_str)).unwrap();
 
-        let req = ctx_run(|c| RefreshGrant::new(RefreshToken::new(secret.clone())).scope(scope.clone()).to_request(&ep, &auth, c)).unwrap();
+        let req = ctx_run(|c| RefreshGrant::new(RefreshToken::new(secret.clone())).scope(scope.clone()).to_request(&Client::new(ep.clone(), auth.clone()).unwrap(), c)).unwrap();
         let p = pairs_of(&req);
         prop_assert_eq!(values(&p, "grant_type"), vec!["refresh_token".to_string()]);
         prop_assert_eq!(values(&p, "refresh_token"), vec![secret.clone()]);
@@ -289,14 +289,14 @@ proptest! {
 
         let mut fill = |b: &mut [u8]| b.copy_from_slice(&verifier_bytes);
         let verifier = PkceVerifier::generate(&mut fill);
-        let req = ctx_run(|c| AuthorizationCodeGrant::new(SecretString::new(secret.clone())).redirect_uri(redirect.clone()).pkce_verifier(verifier.clone()).to_request(&ep, &auth, c)).unwrap();
+        let req = ctx_run(|c| AuthorizationCodeGrant::new(SecretString::new(secret.clone())).redirect_uri(redirect.clone()).pkce_verifier(verifier.clone()).to_request(&Client::new(ep.clone(), auth.clone()).unwrap(), c)).unwrap();
         let p = pairs_of(&req);
         prop_assert_eq!(values(&p, "grant_type"), vec!["authorization_code".to_string()]);
         prop_assert_eq!(values(&p, "code"), vec![secret.clone()]);
         prop_assert_eq!(values(&p, "redirect_uri"), vec![redirect.clone()]);
         prop_assert_eq!(values(&p, "code_verifier"), vec![verifier.secret().to_string()]);
 
-        let req = ctx_run(|c| JwtBearer::new(SecretString::new(secret.clone())).scope(scope.clone()).to_request(&ep, &grantwire::Unauthenticated, c)).unwrap();
+        let req = ctx_run(|c| JwtBearer::new(SecretString::new(secret.clone())).scope(scope.clone()).to_request(&Client::new(ep.clone(), grantwire::Unauthenticated).unwrap(), c)).unwrap();
         let p = pairs_of(&req);
         prop_assert_eq!(values(&p, "grant_type"), vec![grantwire::grant::JWT_BEARER_GRANT_TYPE.to_string()]);
         prop_assert_eq!(values(&p, "assertion"), vec![secret]);
@@ -318,9 +318,9 @@ proptest! {
         for a in &audiences { g = g.audience(a.clone()); }
         for r in &resources { g = g.resource(r.clone()); }
         if let Some(r) = requested { g = g.requested_token_type(r); }
-        let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
+        let ep = AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap());
         let auth = ClientSecretBasic::new(ClientId::new("c"), ClientSecret::new("s"));
-        let p = pairs_of(&ctx_run(|c| g.to_request(&ep, &auth, c)).unwrap());
+        let p = pairs_of(&ctx_run(|c| g.to_request(&Client::new(ep.clone(), auth.clone()).unwrap(), c)).unwrap());
         prop_assert_eq!(values(&p, "subject_token"), vec![subject]);
         prop_assert_eq!(values(&p, "subject_token_type"), vec![token_type_uri::ACCESS_TOKEN.to_string()]);
         prop_assert_eq!(values(&p, "actor_token"), actor.into_iter().collect::<Vec<_>>());

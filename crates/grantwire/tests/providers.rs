@@ -8,9 +8,10 @@ use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::lifecycle::{Event, LifecycleConfig, Next, TokenLifecycle};
 use grantwire::providers::{self, AssertionAudience, ExpiresInShape, Preset, PresetGrant};
 use grantwire::{
-    AuthMethod, ClientAuthentication, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic,
-    ClientSecretPost, Context, Error, ErrorCode, Expiry, IntrospectionResponse, JwtBearer, Quirk,
-    Scope, SecretString, ServerMetadata, TokenEndpoint, TokenResponse, Unauthenticated,
+    AuthMethod, AuthorizationServer, Client, ClientAuthentication, ClientCredentials, ClientId,
+    ClientSecret, ClientSecretBasic, ClientSecretPost, Context, Error, ErrorCode, Expiry,
+    IntrospectionResponse, JwtBearer, Quirk, Scope, SecretString, ServerMetadata, TokenResponse,
+    Unauthenticated,
 };
 
 fn now() -> SystemTime {
@@ -75,7 +76,7 @@ fn check_error(preset: &Preset, name: &str, status: StatusCode, code: ErrorCode)
 /// Builds a client-credentials request with the preset's authentication method.
 fn request_with(
     preset: &Preset,
-    endpoint: &TokenEndpoint,
+    endpoint: &AuthorizationServer,
     grant: &ClientCredentials,
 ) -> (String, bool) {
     let auth: Box<dyn ClientAuthentication> = match preset.auth_method {
@@ -90,8 +91,9 @@ fn request_with(
         other => panic!("not a secret method: {other}"),
     };
     let mut rng = |b: &mut [u8]| b.fill(0);
+    let client = Client::from_arcs(endpoint.clone().into(), auth.into()).unwrap();
     let req = grant
-        .to_request(endpoint, &*auth, &mut Context::new(now(), &mut rng))
+        .to_request(&client, &mut Context::new(now(), &mut rng))
         .unwrap();
     (
         String::from_utf8(req.body().to_vec()).unwrap(),
@@ -149,7 +151,9 @@ fn okta_org_and_custom_authorization_servers() {
         now(),
     )
     .unwrap();
-    assert_eq!(md.token_endpoint().unwrap(), custom);
+    let discovered = md.authorization_server().unwrap();
+    assert_eq!(discovered.token_endpoint(), custom.token_endpoint());
+    assert_eq!(discovered.issuer(), custom.issuer());
     assert_eq!(
         md.choose_token_auth_method(&[AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost]),
         Some(providers::OKTA_CUSTOM.auth_method)
@@ -239,7 +243,10 @@ fn google_service_account() {
     let ep = providers::google("https://oauth2.googleapis.com/token").unwrap();
     let mut rng = |b: &mut [u8]| b.fill(0);
     let req = JwtBearer::new(SecretString::new("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"))
-        .to_request(&ep, &Unauthenticated, &mut Context::new(now(), &mut rng))
+        .to_request(
+            &Client::new(ep, Unauthenticated).unwrap(),
+            &mut Context::new(now(), &mut rng),
+        )
         .unwrap();
     assert!(!req.headers().contains_key(header::AUTHORIZATION));
     assert_eq!(
@@ -273,8 +280,11 @@ fn salesforce_without_expires_in_uses_the_preset_lifetime() {
     // Through the lifecycle: expiry unknown, so the preset's 15 minutes, never forever.
     let ep = providers::salesforce("acme.my.salesforce.com").unwrap();
     let mut lc = TokenLifecycle::new(
-        ep,
-        ClientSecretPost::new(ClientId::new("cid"), ClientSecret::new("cs")),
+        Client::new(
+            ep,
+            ClientSecretPost::new(ClientId::new("cid"), ClientSecret::new("cs")),
+        )
+        .unwrap(),
         ClientCredentials::new(),
         p.lifecycle_config(),
     );
@@ -320,8 +330,11 @@ fn keycloak() {
     // The lifecycle never retries it: a human must enable the service account.
     let ep = providers::keycloak("https://sso.example", "acme").unwrap();
     let mut lc = TokenLifecycle::new(
-        ep.clone(),
-        ClientSecretBasic::new(ClientId::new("orders-service"), ClientSecret::new("cs")),
+        Client::new(
+            ep.clone(),
+            ClientSecretBasic::new(ClientId::new("orders-service"), ClientSecret::new("cs")),
+        )
+        .unwrap(),
         ClientCredentials::new(),
         LifecycleConfig::default(),
     );
@@ -359,7 +372,9 @@ fn keycloak() {
         now(),
     )
     .unwrap();
-    assert_eq!(md.token_endpoint().unwrap(), ep);
+    let discovered = md.authorization_server().unwrap();
+    assert_eq!(discovered.token_endpoint(), ep.token_endpoint());
+    assert_eq!(discovered.issuer(), ep.issuer());
     assert_eq!(
         md.choose_token_auth_method(&AuthMethod::ALL),
         Some(AuthMethod::PrivateKeyJwt)

@@ -8,10 +8,11 @@ use std::alloc::System;
 use std::time::UNIX_EPOCH;
 
 use grantwire::{
-    AuthorizationCodeGrant, ClientAuthentication, ClientCredentials, ClientId, ClientSecret,
-    ClientSecretBasic, ClientSecretPost, Context, Endpoint, IntrospectionRequest, JwtBearer,
-    NoneAuth, PkceVerifier, RefreshGrant, RefreshToken, RevocationRequest, Scope, SecretString,
-    SelfSignedTlsClientAuth, TlsClientAuth, TokenEndpoint, TokenExchange, Unauthenticated,
+    AuthorizationCodeGrant, AuthorizationServer, Client, ClientAuthentication, ClientCredentials,
+    ClientId, ClientSecret, ClientSecretBasic, ClientSecretPost, Context, Endpoint,
+    IntrospectionRequest, JwtBearer, NoneAuth, PkceVerifier, RefreshGrant, RefreshToken,
+    RevocationRequest, Scope, SecretString, SelfSignedTlsClientAuth, TlsClientAuth, TokenExchange,
+    Unauthenticated,
 };
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
@@ -23,8 +24,10 @@ fn request_bodies_are_written_without_reallocation() {
     // Values long enough that a 256-byte starting buffer would have to grow.
     let long = "x".repeat(400);
     let secret = "s/e c+r%e&t".repeat(20);
-    let ep = TokenEndpoint::parse("https://as.example/token").unwrap();
     let other = Endpoint::parse("https://as.example/introspect").unwrap();
+    let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap())
+        .with_introspection_endpoint(other.clone())
+        .with_revocation_endpoint(other);
     let auths: Vec<Box<dyn ClientAuthentication>> = vec![
         Box::new(NoneAuth::new(ClientId::new("c l"))),
         Box::new(ClientSecretBasic::new(
@@ -57,16 +60,17 @@ fn request_bodies_are_written_without_reallocation() {
     let introspect = IntrospectionRequest::new(SecretString::new(long.as_str()));
     let revoke = RevocationRequest::new(SecretString::new(long.as_str()));
     let mut checked = 0;
-    for auth in &auths {
-        let auth = auth.as_ref();
+    for auth in auths {
+        let client = Client::from_arcs(server.clone().into(), auth.into()).unwrap();
+        let auth = &client;
         let builds: [&dyn Fn(&mut Context<'_>) -> grantwire::SecretRequest; 7] = [
-            &|c| cc.to_request(&ep, auth, c).unwrap(),
-            &|c| refresh.to_request(&ep, auth, c).unwrap(),
-            &|c| code.to_request(&ep, auth, c).unwrap(),
-            &|c| bearer.to_request(&ep, auth, c).unwrap(),
-            &|c| exchange.to_request(&ep, auth, c).unwrap(),
-            &|c| introspect.to_request(&other, None, auth, c).unwrap(),
-            &|c| revoke.to_request(&other, None, auth, c).unwrap(),
+            &|c| cc.to_request(auth, c).unwrap(),
+            &|c| refresh.to_request(auth, c).unwrap(),
+            &|c| code.to_request(auth, c).unwrap(),
+            &|c| bearer.to_request(auth, c).unwrap(),
+            &|c| exchange.to_request(auth, c).unwrap(),
+            &|c| introspect.to_request(auth, c).unwrap(),
+            &|c| revoke.to_request(auth, c).unwrap(),
         ];
         for (i, build) in builds.iter().enumerate() {
             let mut rng = |b: &mut [u8]| b.fill(1);

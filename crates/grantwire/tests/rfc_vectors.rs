@@ -5,8 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::{
-    ClientCredentials, ClientSecret, ClientSecretBasic, Context, Error, ErrorCode, ParseOptions,
-    Profile, TokenEndpoint, TokenResponse, TokenType,
+    AuthorizationServer, Client, ClientCredentials, ClientSecret, ClientSecretBasic, Context,
+    Endpoint, Error, ErrorCode, ParseOptions, Profile, TokenResponse, TokenType,
 };
 
 fn rfc_headers() -> HeaderMap {
@@ -24,11 +24,14 @@ const NOW: u64 = 1_700_000_000;
 
 #[test]
 fn rfc6749_4_4_2_request() {
-    let ep = TokenEndpoint::parse("https://server.example.com/token").unwrap();
+    let ep = AuthorizationServer::new(Endpoint::parse("https://server.example.com/token").unwrap());
     let auth = ClientSecretBasic::new("s6BhdRkqt3".into(), ClientSecret::new("gX1fBat3bV"));
     let mut rng = |b: &mut [u8]| b.fill(0);
     let req = ClientCredentials::new()
-        .to_request(&ep, &auth, &mut Context::new(UNIX_EPOCH, &mut rng))
+        .to_request(
+            &Client::new(ep.clone(), auth.clone()).unwrap(),
+            &mut Context::new(UNIX_EPOCH, &mut rng),
+        )
         .unwrap();
     assert_eq!(req.uri().path(), "/token");
     assert_eq!(req.uri().host(), Some("server.example.com"));

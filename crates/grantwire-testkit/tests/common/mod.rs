@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use grantwire::{ClientSecret, Context, TokenEndpoint};
+use grantwire::{AuthorizationServer, Client, ClientAuthentication, ClientSecret, Context};
 use grantwire_testkit::{
     AuthServer, ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, IntrospectionPolicy,
     ServerConfig,
@@ -97,11 +97,23 @@ pub fn server() -> AuthServer {
     AuthServer::new(ServerConfig::new(ISSUER).unwrap(), registry())
 }
 
-/// The server's token endpoint, with its issuer (the audience of client assertions).
-pub fn endpoint(server: &AuthServer) -> TokenEndpoint {
-    TokenEndpoint::parse(&server.token_endpoint())
-        .unwrap()
-        .with_issuer(grantwire::Issuer::parse(server.issuer()).unwrap())
+/// The server as a client sees it: issuer (the default audience of client assertions) and
+/// endpoints.
+pub fn endpoint(server: &AuthServer) -> AuthorizationServer {
+    server.authorization_server().unwrap()
+}
+
+/// A client of `server` authenticating with (a clone of) `auth`.
+pub fn cl<A: ClientAuthentication + Clone + 'static>(
+    server: &AuthorizationServer,
+    auth: &A,
+) -> Client {
+    Client::new(server.clone(), auth.clone()).unwrap()
+}
+
+/// A client of `server` authenticating with a boxed method.
+pub fn cl_box(server: &AuthorizationServer, auth: Box<dyn ClientAuthentication>) -> Client {
+    Client::from_arcs(server.clone().into(), auth.into()).unwrap()
 }
 
 /// Runs `build` with a context at `now`.

@@ -2,8 +2,8 @@
 
 use crate::request::SecretRequest;
 
-use crate::auth::{ClientAuthentication, Context};
-use crate::endpoint::TokenEndpoint;
+use crate::auth::Context;
+use crate::client::Client;
 use crate::grant::{ClientCredentials, JwtBearer, TokenExchange};
 use crate::Error;
 
@@ -12,70 +12,39 @@ use crate::Error;
 ///
 /// Implemented by [`ClientCredentials`], [`TokenExchange`] and [`JwtBearer`] (whose assertion is
 /// fixed: for assertions minted per request, implement this trait with the signer), and by any
-/// `Fn(&TokenEndpoint, &dyn ClientAuthentication, &mut Context) -> Result<SecretRequest, Error>`.
+/// `Fn(&Client, &mut Context) -> Result<SecretRequest, Error>`.
 ///
 /// A build failure is retried with backoff unless [`Error::is_configuration`] says it cannot
 /// succeed until the configuration changes; a signer whose remote key is unreachable returns
 /// [`Error::ClientAuthenticationUnavailable`].
 pub trait GrantSource: Send + Sync {
     /// Builds a token request for this grant.
-    fn to_request(
-        &self,
-        endpoint: &TokenEndpoint,
-        auth: &dyn ClientAuthentication,
-        ctx: &mut Context<'_>,
-    ) -> Result<SecretRequest, Error>;
+    fn to_request(&self, client: &Client, ctx: &mut Context<'_>) -> Result<SecretRequest, Error>;
 }
 
 impl GrantSource for ClientCredentials {
-    fn to_request(
-        &self,
-        endpoint: &TokenEndpoint,
-        auth: &dyn ClientAuthentication,
-        ctx: &mut Context<'_>,
-    ) -> Result<SecretRequest, Error> {
-        ClientCredentials::to_request(self, endpoint, auth, ctx)
+    fn to_request(&self, client: &Client, ctx: &mut Context<'_>) -> Result<SecretRequest, Error> {
+        ClientCredentials::to_request(self, client, ctx)
     }
 }
 
 impl GrantSource for TokenExchange {
-    fn to_request(
-        &self,
-        endpoint: &TokenEndpoint,
-        auth: &dyn ClientAuthentication,
-        ctx: &mut Context<'_>,
-    ) -> Result<SecretRequest, Error> {
-        TokenExchange::to_request(self, endpoint, auth, ctx)
+    fn to_request(&self, client: &Client, ctx: &mut Context<'_>) -> Result<SecretRequest, Error> {
+        TokenExchange::to_request(self, client, ctx)
     }
 }
 
 impl GrantSource for JwtBearer {
-    fn to_request(
-        &self,
-        endpoint: &TokenEndpoint,
-        auth: &dyn ClientAuthentication,
-        ctx: &mut Context<'_>,
-    ) -> Result<SecretRequest, Error> {
-        JwtBearer::to_request(self, endpoint, auth, ctx)
+    fn to_request(&self, client: &Client, ctx: &mut Context<'_>) -> Result<SecretRequest, Error> {
+        JwtBearer::to_request(self, client, ctx)
     }
 }
 
 impl<F> GrantSource for F
 where
-    F: Fn(
-            &TokenEndpoint,
-            &dyn ClientAuthentication,
-            &mut Context<'_>,
-        ) -> Result<SecretRequest, Error>
-        + Send
-        + Sync,
+    F: Fn(&Client, &mut Context<'_>) -> Result<SecretRequest, Error> + Send + Sync,
 {
-    fn to_request(
-        &self,
-        endpoint: &TokenEndpoint,
-        auth: &dyn ClientAuthentication,
-        ctx: &mut Context<'_>,
-    ) -> Result<SecretRequest, Error> {
-        self(endpoint, auth, ctx)
+    fn to_request(&self, client: &Client, ctx: &mut Context<'_>) -> Result<SecretRequest, Error> {
+        self(client, ctx)
     }
 }

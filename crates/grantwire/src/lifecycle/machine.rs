@@ -17,8 +17,8 @@ use super::outcome::{
     WaitFor, MAX_QUEUED_EVENTS,
 };
 use super::token::Token;
-use crate::auth::{ClientAuthentication, Context};
-use crate::endpoint::TokenEndpoint;
+use crate::auth::Context;
+use crate::client::Client;
 use crate::error::ErrorCode;
 use crate::grant::RefreshGrant;
 use crate::response::TokenResponse;
@@ -62,8 +62,7 @@ impl Backoff {
 /// The token lifecycle state machine for one [`LifecycleKey`](super::LifecycleKey). See the
 /// [module docs](super).
 pub struct TokenLifecycle {
-    endpoint: TokenEndpoint,
-    auth: Box<dyn ClientAuthentication>,
+    client: Client,
     grant: Option<Box<dyn GrantSource>>,
     config: LifecycleConfig,
     token: Option<Arc<Token>>,
@@ -79,8 +78,7 @@ pub struct TokenLifecycle {
 impl fmt::Debug for TokenLifecycle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenLifecycle")
-            .field("endpoint", &self.endpoint)
-            .field("auth", &self.auth.method())
+            .field("client", &self.client)
             .field("token", &self.token)
             .field("has_refresh_token", &self.refresh_token.is_some())
             .field("flight", &self.flight)
@@ -92,38 +90,28 @@ impl fmt::Debug for TokenLifecycle {
 }
 
 impl TokenLifecycle {
-    /// A machine that obtains tokens with `grant` at `endpoint`, authenticating with `auth`.
-    pub fn new(
-        endpoint: TokenEndpoint,
-        auth: impl ClientAuthentication + 'static,
-        grant: impl GrantSource + 'static,
-        config: LifecycleConfig,
-    ) -> Self {
-        Self::from_parts(endpoint, Box::new(auth), Some(Box::new(grant)), config)
+    /// A machine that obtains tokens with `grant` from `client`'s server, authenticating as
+    /// `client` does.
+    pub fn new(client: Client, grant: impl GrantSource + 'static, config: LifecycleConfig) -> Self {
+        Self::from_parts(client, Some(Box::new(grant)), config)
     }
 
     /// A machine with no original grant: it lives on a token (and refresh token) obtained
     /// elsewhere, for example by the authorization code grant, given to
     /// [`TokenLifecycle::seed`]. When the refresh token is rejected it reports
     /// [`FetchError::NoGrant`].
-    pub fn without_grant(
-        endpoint: TokenEndpoint,
-        auth: impl ClientAuthentication + 'static,
-        config: LifecycleConfig,
-    ) -> Self {
-        Self::from_parts(endpoint, Box::new(auth), None, config)
+    pub fn without_grant(client: Client, config: LifecycleConfig) -> Self {
+        Self::from_parts(client, None, config)
     }
 
-    /// Like [`TokenLifecycle::new`] with boxed parts.
+    /// Like [`TokenLifecycle::new`] with a boxed (or no) grant.
     pub fn from_parts(
-        endpoint: TokenEndpoint,
-        auth: Box<dyn ClientAuthentication>,
+        client: Client,
         grant: Option<Box<dyn GrantSource>>,
         config: LifecycleConfig,
     ) -> Self {
         Self {
-            endpoint,
-            auth,
+            client,
             grant,
             config,
             token: None,
@@ -309,16 +297,14 @@ impl TokenLifecycle {
         let (kind, started) = (flight.kind, flight.started);
         let built = match kind {
             FetchKind::Refresh => match &self.refresh_token {
-                Some(rt) => {
-                    RefreshGrant::new(rt.clone()).to_request(&self.endpoint, &*self.auth, ctx)
-                }
+                Some(rt) => RefreshGrant::new(rt.clone()).to_request(&self.client, ctx),
                 None => Err(Error::InvalidParameter {
                     name: "refresh_token".into(),
                     reason: "no refresh token held",
                 }),
             },
             FetchKind::Grant => match &self.grant {
-                Some(g) => g.to_request(&self.endpoint, &*self.auth, ctx),
+                Some(g) => g.to_request(&self.client, ctx),
                 None => Err(Error::InvalidParameter {
                     name: "grant_type".into(),
                     reason: "no grant configured",

@@ -47,11 +47,11 @@
 //! ```
 //! use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 //! use grantwire::lifecycle::{Next, TokenLifecycle, LifecycleConfig, TransportError, WaitFor};
-//! use grantwire::{ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, TokenEndpoint};
+//! use grantwire::{AuthorizationServer, Client, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, Endpoint};
 //!
-//! let endpoint = TokenEndpoint::parse("https://as.example/token")?;
-//! let auth = ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret"));
-//! let mut lc = TokenLifecycle::new(endpoint, auth, ClientCredentials::new(), LifecycleConfig::default());
+//! let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token")?);
+//! let client = Client::new(server, ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret")))?;
+//! let mut lc = TokenLifecycle::new(client, ClientCredentials::new(), LifecycleConfig::default());
 //! let mut rng = |b: &mut [u8]| b.fill(9); // a CSPRNG in production
 //! let start = Instant::now();              // monotonic: schedules everything
 //! let wall = UNIX_EPOCH + Duration::from_secs(1_700_000_000); // SystemTime::now(): only for the Context

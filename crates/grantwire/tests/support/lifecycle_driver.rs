@@ -20,7 +20,8 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
         Event, LifecycleConfig, Next, RequestId, TokenLifecycle, TransportError, WaitFor,
     };
     use grantwire::{
-        ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Context, TokenEndpoint,
+        AuthorizationServer, Client, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic,
+        Context, Endpoint,
     };
     use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -45,20 +46,18 @@ pub fn drive_lifecycle(data: &[u8]) -> (u64, u64) {
             b - a
         }
     }
-    let endpoint = match TokenEndpoint::parse("https://as.example/token") {
-        Ok(e) => e,
+    let endpoint = match Endpoint::parse("https://as.example/token") {
+        Ok(e) => AuthorizationServer::new(e),
         Err(e) => panic!("fixed endpoint: {e}"),
     };
     let config = LifecycleConfig {
         default_lifetime: Duration::from_secs(700),
         ..LifecycleConfig::default()
     };
-    let mut lc = TokenLifecycle::new(
-        endpoint,
-        ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s")),
-        ClientCredentials::new(),
-        config,
-    );
+    let mut lc = TokenLifecycle::new(match Client::new(endpoint, ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s"))) {
+        Ok(c) => c,
+        Err(e) => panic!("fixed client: {e}"),
+    }, ClientCredentials::new(), config);
     let mut json = HeaderMap::new();
     json.insert(
         header::CONTENT_TYPE,
