@@ -21,9 +21,9 @@ use grantwire::{
 
 use crate::alg::Algorithm;
 use crate::error::Error;
-use crate::key::B64;
+use crate::material::B64;
 use crate::signer::{x5t_s256, Header, SigningKey};
-use crate::verify::unix;
+use crate::time::unix;
 
 /// `client_assertion_type` for JWT client authentication (RFC 7523 §2.2).
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

@@ -13,7 +13,7 @@ use grantwire::Entropy;
 use super::{JwsSigner, Signature};
 use crate::alg::Algorithm;
 use crate::error::Error;
-use crate::key::{KeyInner, PublicMaterial};
+use crate::material::{PrivateMaterial, PublicMaterial};
 
 const NAME: &str = "aws-lc-rs";
 
@@ -126,22 +126,22 @@ fn rejected(e: aws_lc_rs::error::KeyRejected) -> Error {
     }
 }
 
-pub(crate) fn signer(alg: Algorithm, key: &KeyInner) -> Result<Box<dyn JwsSigner>, Error> {
+pub(crate) fn signer(alg: Algorithm, key: &PrivateMaterial) -> Result<Box<dyn JwsSigner>, Error> {
     Ok(match key {
-        KeyInner::Ed25519(k) => Box::new(Ed25519Signer {
+        PrivateMaterial::Ed25519(k) => Box::new(Ed25519Signer {
             pair: signature::Ed25519KeyPair::from_seed_and_public_key(&k.seed, &k.public)
                 .map_err(rejected)?,
         }),
-        KeyInner::Oct(secret) => Box::new(HmacSigner {
+        PrivateMaterial::Oct(secret) => Box::new(HmacSigner {
             alg,
             key: hmac::Key::new(hmac_alg(alg), secret),
         }),
-        KeyInner::Rsa(rsa) => Box::new(RsaSigner {
+        PrivateMaterial::Rsa(rsa) => Box::new(RsaSigner {
             alg,
             pair: RsaKeyPair::from_der(&rsa.pkcs1).map_err(rejected)?,
             rng: SystemRandom::new(),
         }),
-        KeyInner::Ec(ec) => {
+        PrivateMaterial::Ec(ec) => {
             let fixed = match alg {
                 Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
                 Algorithm::ES512 => &signature::ECDSA_P521_SHA512_FIXED_SIGNING,

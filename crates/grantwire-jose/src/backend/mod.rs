@@ -1,7 +1,7 @@
 //! The signer trait and the three crypto backends.
 //!
-//! Every backend turns the backend-neutral [`crate::PrivateKey`] into its own key
-//! object once, when a [`crate::SigningKey`] is built, and implements
+//! Every backend turns the backend-neutral key material (`crate::material`, parsed from a
+//! [`crate::PrivateKey`]) into its own key object once, when a [`crate::SigningKey`] is built, and implements
 //! [`JwsSigner`] on it; verification goes through the same backend's `verify`.
 
 use std::fmt;
@@ -10,7 +10,7 @@ use grantwire::Entropy;
 
 use crate::alg::Algorithm;
 use crate::error::Error;
-use crate::key::{PrivateKey, PublicMaterial};
+use crate::material::{PrivateMaterial, PublicMaterial};
 
 #[cfg(feature = "aws-lc-rs")]
 mod aws_lc;
@@ -191,19 +191,19 @@ impl Backend {
     }
 
     /// Builds a signer for `alg` from `key`. The key must already have passed
-    /// [`PrivateKey::check_algorithm`].
+    /// [`crate::PrivateKey::check_algorithm`].
     pub(crate) fn signer(
         self,
         alg: Algorithm,
-        key: &PrivateKey,
+        key: &PrivateMaterial,
     ) -> Result<Box<dyn JwsSigner>, Error> {
         match self {
             #[cfg(feature = "ring")]
-            Backend::Ring => ring::signer(alg, &key.inner),
+            Backend::Ring => ring::signer(alg, key),
             #[cfg(feature = "aws-lc-rs")]
-            Backend::AwsLc => aws_lc::signer(alg, &key.inner),
+            Backend::AwsLc => aws_lc::signer(alg, key),
             #[cfg(feature = "rust-crypto")]
-            Backend::RustCrypto => rust_crypto::signer(alg, &key.inner),
+            Backend::RustCrypto => rust_crypto::signer(alg, key),
             #[allow(unreachable_patterns)]
             _ => {
                 let _ = (alg, key);

@@ -9,7 +9,7 @@ use super::p521_impl::{self, P521Signer};
 use super::{JwsSigner, Signature};
 use crate::alg::Algorithm;
 use crate::error::Error;
-use crate::key::{KeyInner, PublicMaterial};
+use crate::material::{PrivateMaterial, PublicMaterial};
 
 const NAME: &str = "ring";
 
@@ -122,25 +122,25 @@ fn rejected(e: ring::error::KeyRejected) -> Error {
     }
 }
 
-pub(crate) fn signer(alg: Algorithm, key: &KeyInner) -> Result<Box<dyn JwsSigner>, Error> {
+pub(crate) fn signer(alg: Algorithm, key: &PrivateMaterial) -> Result<Box<dyn JwsSigner>, Error> {
     Ok(match key {
-        KeyInner::Ed25519(k) => Box::new(Ed25519Signer {
+        PrivateMaterial::Ed25519(k) => Box::new(Ed25519Signer {
             pair: signature::Ed25519KeyPair::from_seed_and_public_key(&k.seed, &k.public)
                 .map_err(rejected)?,
         }),
-        KeyInner::Oct(secret) => Box::new(HmacSigner {
+        PrivateMaterial::Oct(secret) => Box::new(HmacSigner {
             alg,
             key: hmac::Key::new(hmac_alg(alg), secret),
         }),
-        KeyInner::Rsa(rsa) => Box::new(RsaSigner {
+        PrivateMaterial::Rsa(rsa) => Box::new(RsaSigner {
             alg,
             pair: RsaKeyPair::from_der(&rsa.pkcs1).map_err(rejected)?,
             rng: SystemRandom::new(),
         }),
-        KeyInner::Ec(ec) if alg == Algorithm::ES512 => {
+        PrivateMaterial::Ec(ec) if alg == Algorithm::ES512 => {
             Box::new(P521Signer::new(&ec.d, &ec.point, NAME)?)
         }
-        KeyInner::Ec(ec) => {
+        PrivateMaterial::Ec(ec) => {
             let fixed = if alg == Algorithm::ES384 {
                 &signature::ECDSA_P384_SHA384_FIXED_SIGNING
             } else {
