@@ -182,11 +182,13 @@ fn push_json_str(out: &mut impl Sink, s: &str) {
     out.put(b"\"");
 }
 
-/// Appends a non-negative integer in decimal (cheaper than the `fmt` machinery).
+/// The length of `n` bytes in unpadded base64url (RFC 7515 §2).
 fn base64_len(n: usize) -> usize {
     (n * 4).div_ceil(3)
 }
 
+/// Appends a non-negative integer in decimal (cheaper than the `fmt` machinery); a negative
+/// one would be written without its sign.
 fn push_u64(out: &mut impl Sink, v: i64) {
     let mut v = v.unsigned_abs();
     let mut buf = [0u8; 20];

@@ -1,6 +1,6 @@
 //! [`PrivateKey`]: a private key parsed once from PKCS#8 (PEM or DER), PKCS#1 RSA PEM/DER, SEC1
 //! EC PEM/DER or a private JWK (RFC 7517, RFC 7518 §6) into the backend-neutral
-//! [`crate::material`] that every backend builds its own key object from.
+//! key material (`material.rs`) that every backend builds its own key object from.
 
 use std::fmt;
 

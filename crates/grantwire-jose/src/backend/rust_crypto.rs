@@ -360,3 +360,15 @@ pub(crate) fn verify(
         Err(Error::BadSignature)
     }
 }
+
+/// The Ed25519 public key of `seed` (RFC 8032 §5.1.5).
+#[allow(dead_code)] // used only when neither ring nor aws-lc-rs is compiled in
+pub(crate) fn ed25519_public(seed: &[u8]) -> Result<Vec<u8>, Error> {
+    let seed: [u8; 32] = seed.try_into().map_err(|_| Error::KeyFormat {
+        reason: "an Ed25519 private key is 32 bytes (RFC 8032 §5.1.5)",
+    })?;
+    Ok(ed25519_dalek::SigningKey::from_bytes(&seed)
+        .verifying_key()
+        .to_bytes()
+        .to_vec())
+}
