@@ -372,4 +372,35 @@ mod tests {
             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
         );
     }
+
+    #[test]
+    fn public_and_private_ec_jwks_read_crv_x_y_alike() {
+        // One reader for both: a missing `crv` is a format error, an unknown one unsupported,
+        // a short coordinate a format error, whether the JWK is public or private.
+        let x = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+        let y = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+        let d = "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI";
+        let cases = [
+            (format!(r#""x":"{x}","y":"{y}""#), "format"),
+            (
+                format!(r#""crv":"P-192","x":"{x}","y":"{y}""#),
+                "unsupported",
+            ),
+            (format!(r#""crv":"P-256","x":"AAAA","y":"{y}""#), "format"),
+        ];
+        for (members, want) in cases {
+            let public = format!(r#"{{"kty":"EC",{members}}}"#);
+            let private = format!(r#"{{"kty":"EC","d":"{d}",{members}}}"#);
+            let public = Jwk::from_json(public.as_bytes()).unwrap().to_public();
+            let private = crate::PrivateKey::from_jwk(private.as_bytes());
+            for (what, err) in [("public", public.err()), ("private", private.err())] {
+                let got = match err {
+                    Some(Error::KeyFormat { .. }) => "format",
+                    Some(Error::UnsupportedKey { .. }) => "unsupported",
+                    other => panic!("{what} {members}: {other:?}"),
+                };
+                assert_eq!(got, want, "{what} {members}");
+            }
+        }
+    }
 }
