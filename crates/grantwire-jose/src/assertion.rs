@@ -21,9 +21,9 @@ use grantwire::{
 
 use crate::alg::Algorithm;
 use crate::error::Error;
-use crate::key::B64;
+use crate::material::B64;
 use crate::signer::{x5t_s256, Header, SigningKey};
-use crate::verify::unix;
+use crate::time::unix;
 
 /// `client_assertion_type` for JWT client authentication (RFC 7523 §2.2).
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -184,11 +184,13 @@ fn push_json_str(out: &mut impl Sink, s: &str) {
     out.put(b"\"");
 }
 
-/// Appends a non-negative integer in decimal (cheaper than the `fmt` machinery).
+/// The length of `n` bytes in unpadded base64url (RFC 7515 §2).
 fn base64_len(n: usize) -> usize {
     (n * 4).div_ceil(3)
 }
 
+/// Appends a non-negative integer in decimal (cheaper than the `fmt` machinery); a negative
+/// one would be written without its sign.
 fn push_u64(out: &mut impl Sink, v: i64) {
     let mut v = v.unsigned_abs();
     let mut buf = [0u8; 20];

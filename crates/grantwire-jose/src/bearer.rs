@@ -25,9 +25,10 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::alg::Algorithm;
 use crate::error::Error;
-use crate::key::{PrivateKey, B64, MAX_KEY_INPUT};
+use crate::key::PrivateKey;
+use crate::material::{B64, MAX_KEY_INPUT};
 use crate::signer::{Header, SigningKey};
-use crate::verify::unix;
+use crate::time::unix;
 
 /// Longest JWT-bearer assertion lifetime accepted (Google's limit, and ours).
 pub const MAX_BEARER_LIFETIME: Duration = Duration::from_secs(3600);

@@ -86,6 +86,12 @@
 //!   own small, fuzzed DER/PEM/JWK reader; each backend builds its key object from it when the
 //!   [`SigningKey`] is built and reuses it for every signature (a peer re-parses on every
 //!   signature and spends most of its time there).
+//! - **Dependencies point one way.** `pem` and `der` read bytes; `pkcs` (DER key structures) and
+//!   `jwk` parse them into `material`, the backend-neutral key material that depends on no
+//!   parser and no backend; `backend` builds signers and verifiers from `material` (and derives
+//!   the Ed25519 public key a PKCS#8 v1 file leaves out); `key`, `signer` and `verify` bind them
+//!   to an algorithm; `assertion` and `bearer` sign through `signer`, with the claim times of
+//!   `time` that `verify` shares. No module imports one that imports it back.
 //! - **One RustCrypto generation: the stable one.** `rsa` 0.9, `p256` 0.13 and
 //!   `ed25519-dalek` 2 share `signature` 2, `digest` 0.10 (with the `sha2` 0.10 the core already uses) and
 //!   `rand_core` 0.6. The next generation (`p256` 0.14, `signature` 3, `digest` 0.11) has no
@@ -171,8 +177,11 @@ mod der;
 pub mod error;
 pub mod jwk;
 pub mod key;
+mod material;
 mod pem;
+mod pkcs;
 pub mod signer;
+mod time;
 pub mod verify;
 
 pub use alg::{Algorithm, Curve, Family};

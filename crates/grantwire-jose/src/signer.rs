@@ -11,7 +11,8 @@ use crate::alg::Algorithm;
 use crate::backend::{Backend, JwsSigner, Signature};
 use crate::error::Error;
 use crate::jwk::{thumbprint, Jwk, JwkSet};
-use crate::key::{check_hmac_len, PrivateKey, PublicMaterial, B64};
+use crate::key::PrivateKey;
+use crate::material::{check_hmac_len, PublicMaterial, B64, MAX_RSA_BITS};
 use crate::verify::VerifyingKey;
 
 /// A key bound to one algorithm, with its backend key object built once and reused for every
@@ -39,7 +40,7 @@ fn signature_len(alg: Algorithm, public: Option<&PublicMaterial>) -> usize {
         _ if alg.is_symmetric() || alg == Algorithm::EdDSA => alg.hash_len(),
         _ => match alg.curve() {
             Some(c) => 2 * c.field_len(),
-            None => crate::key::MAX_RSA_BITS / 8,
+            None => MAX_RSA_BITS / 8,
         },
     }
 }
@@ -67,7 +68,7 @@ impl SigningKey {
     /// Binds `key` to `alg` with the given backend.
     pub fn with_backend(backend: Backend, alg: Algorithm, key: &PrivateKey) -> Result<Self, Error> {
         key.check_algorithm(alg)?;
-        let signer = backend.signer(alg, key)?;
+        let signer = backend.signer(alg, &key.material)?;
         let public = key.public();
         let kid = key.kid.clone().or_else(|| match public {
             PublicMaterial::Oct(_) => None,

@@ -9,7 +9,7 @@
 //! - `exp`, `nbf` and `iat` are checked against a `now` passed in, with a leeway.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
@@ -19,7 +19,9 @@ use crate::alg::{Algorithm, Family};
 use crate::backend::{expected_sig_len, Backend};
 use crate::error::Error;
 use crate::jwk::{Jwk, JwkSet};
-use crate::key::{check_hmac_len, parse_public_pem, parse_spki, PublicMaterial, B64};
+use crate::material::{check_hmac_len, PublicMaterial, B64};
+use crate::pkcs::{parse_public_pem, parse_spki};
+use crate::time::unix;
 
 /// A public key (or shared secret) for verification, with an optional pinned algorithm and
 /// `kid`. `Debug` never shows a secret.
@@ -33,14 +35,8 @@ pub struct VerifyingKey {
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match &self.material {
-            PublicMaterial::Rsa { n, .. } => format!("RSA-{}", crate::key::bits(n)),
-            PublicMaterial::Ec { curve, .. } => format!("EC {curve}"),
-            PublicMaterial::Ed25519(_) => "Ed25519".into(),
-            PublicMaterial::Oct(_) => "symmetric".into(),
-        };
         f.debug_struct("VerifyingKey")
-            .field("type", &kind)
+            .field("type", &self.material.kind())
             .field("alg", &self.alg)
             .field("kid", &self.kid)
             .field("backend", &self.backend)
@@ -605,13 +601,6 @@ pub fn verify(
     Verifier::new(vec![key.clone()])
         .algorithms(algorithms)
         .verify(token, now)
-}
-
-pub(crate) fn unix(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
-    }
 }
 
 fn truncate16(s: &str) -> String {

@@ -68,21 +68,21 @@
 
 #![forbid(unsafe_code)]
 
+mod assertion;
+mod client_auth;
 mod faults;
 pub mod harness;
-mod jwt;
 mod keys;
 mod params;
 mod registry;
 mod server;
 mod store;
-mod verify;
 
 #[cfg(feature = "loopback")]
 mod loopback;
 
+pub use assertion::AssertionPolicy;
 pub use faults::{Counters, EndpointKind, Fault, InjectedDelay};
-pub use jwt::AssertionPolicy;
 pub use registry::{
     ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, IntrospectionPolicy,
     PresentedCertificate,

@@ -12,14 +12,14 @@ use http::{Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::assertion::{AssertionPolicy, AssertionTarget, AssertionVerifier};
+use crate::client_auth::{self, secret_eq};
 use crate::faults::{Counters, EndpointKind, Fault, Faults, InjectedDelay};
-use crate::jwt::{AssertionPolicy, AssertionVerifier};
 use crate::params::{json_response, Failure, Params};
 use crate::registry::{
     ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, IntrospectionPolicy,
 };
 use crate::store::{key_of, random_token, AccessRecord, CodeRecord, Grant, RefreshRecord, Store};
-use crate::verify::{self, secret_eq, AssertionTarget};
 use crate::Error;
 use grantwire_jose::SigningKey;
 
@@ -526,7 +526,7 @@ impl AuthServer {
         };
         let claimed = match endpoint {
             EndpointKind::Token | EndpointKind::Introspection | EndpointKind::Revocation => {
-                verify::claimed_client_id(request)
+                client_auth::claimed_client_id(request)
             }
             // At the resource, the client the presented token was issued to.
             EndpointKind::Resource => bearer_token(request)
@@ -593,7 +593,7 @@ impl AuthServer {
             endpoint: &endpoint,
             now,
         };
-        verify::authenticate(
+        client_auth::authenticate(
             &self.registry,
             &mut self.assertions,
             request,
@@ -869,7 +869,7 @@ impl AuthServer {
             endpoint: &token_endpoint,
             now,
         };
-        let (issuer_client, subject) = crate::keys::verify_grant_assertion(
+        let (issuer_client, subject) = crate::assertion::verify_grant_assertion(
             &self.registry,
             &mut self.assertions,
             assertion,
@@ -1119,8 +1119,8 @@ impl AuthServer {
     /// The metadata document (RFC 8414 section 2): exactly what this server implements.
     pub fn metadata_document(&self) -> Value {
         let grants: Vec<&str> = GrantType::ALL.into_iter().map(GrantType::as_str).collect();
-        let methods = crate::keys::AUTH_METHODS;
-        let algs = crate::keys::assertion_algs();
+        let methods = client_auth::AUTH_METHODS;
+        let algs = crate::assertion::assertion_algs();
         let authenticated: Vec<&str> = methods.iter().copied().filter(|m| *m != "none").collect();
         let mut scopes: Vec<&str> = self
             .registry

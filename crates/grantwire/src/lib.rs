@@ -67,8 +67,8 @@
 
 pub mod auth;
 pub mod challenge;
-pub mod discovery;
 mod client;
+pub mod discovery;
 pub mod endpoint;
 pub mod error;
 pub mod form;

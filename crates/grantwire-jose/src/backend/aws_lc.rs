@@ -1,199 +1,43 @@
-//! The `aws-lc-rs` backend. It signs all twelve algorithms itself, P-521 included.
+//! The `aws-lc-rs` backend. It signs all twelve algorithms itself, P-521 included; the rest is
+//! shared with ring ([`super::ring_like`]).
 //!
 //! aws-lc-rs draws PSS salts and ECDSA nonces from AWS-LC's own RNG; the `rng` argument of its
 //! ring-compatible API is ignored, so the caller's entropy is not used for those.
 
-use aws_lc_rs::hmac;
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{
-    self, EcdsaKeyPair, KeyPair as _, RsaKeyPair, RsaPublicKeyComponents, UnparsedPublicKey,
-};
-use grantwire::Entropy;
+use crate::material::EcPrivate;
 
-use super::{JwsSigner, Signature};
-use crate::alg::Algorithm;
-use crate::error::Error;
-use crate::key::{KeyInner, PublicMaterial};
+super::ring_like::ring_like!(aws_lc_rs, "aws-lc-rs");
 
-const NAME: &str = "aws-lc-rs";
-
-fn hmac_alg(alg: Algorithm) -> hmac::Algorithm {
-    match alg {
-        Algorithm::HS384 => hmac::HMAC_SHA384,
-        Algorithm::HS512 => hmac::HMAC_SHA512,
-        _ => hmac::HMAC_SHA256,
-    }
+fn modulus_len(pair: &RsaKeyPair) -> usize {
+    pair.public_modulus_len()
 }
 
-fn rsa_encoding(alg: Algorithm) -> &'static dyn signature::RsaEncoding {
-    match alg {
-        Algorithm::RS256 => &signature::RSA_PKCS1_SHA256,
-        Algorithm::RS384 => &signature::RSA_PKCS1_SHA384,
-        Algorithm::RS512 => &signature::RSA_PKCS1_SHA512,
-        Algorithm::PS256 => &signature::RSA_PSS_SHA256,
-        Algorithm::PS384 => &signature::RSA_PSS_SHA384,
-        _ => &signature::RSA_PSS_SHA512,
-    }
-}
-
-fn rsa_params(alg: Algorithm) -> &'static signature::RsaParameters {
-    match alg {
-        Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-        Algorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-        Algorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-        Algorithm::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
-        Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
-        _ => &signature::RSA_PSS_2048_8192_SHA512,
-    }
-}
-
-struct HmacSigner {
-    alg: Algorithm,
-    key: hmac::Key,
-}
-
-impl JwsSigner for HmacSigner {
-    fn algorithm(&self) -> Algorithm {
-        self.alg
-    }
-    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
-        Ok(Signature::from_slice(hmac::sign(&self.key, input).as_ref()))
-    }
-}
-
-struct RsaSigner {
-    alg: Algorithm,
-    pair: RsaKeyPair,
-    rng: SystemRandom,
-}
-
-impl JwsSigner for RsaSigner {
-    fn algorithm(&self) -> Algorithm {
-        self.alg
-    }
-    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        self.pair
-            .sign(rsa_encoding(self.alg), &self.rng, input, &mut sig)
-            .map_err(|_| Error::SigningFailed {
-                backend: NAME,
-                reason: "RSA signing failed",
-            })?;
-        Ok(Signature::from_vec(sig))
-    }
-}
-
-struct EcdsaSigner {
-    alg: Algorithm,
-    pair: EcdsaKeyPair,
-    rng: SystemRandom,
-}
-
-impl JwsSigner for EcdsaSigner {
-    fn algorithm(&self) -> Algorithm {
-        self.alg
-    }
-    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
-        let sig = self
-            .pair
-            .sign(&self.rng, input)
-            .map_err(|_| Error::SigningFailed {
-                backend: NAME,
-                reason: "ECDSA signing failed",
-            })?;
-        Ok(Signature::from_slice(sig.as_ref()))
-    }
-}
-
-struct Ed25519Signer {
-    pair: signature::Ed25519KeyPair,
-}
-
-impl JwsSigner for Ed25519Signer {
-    fn algorithm(&self) -> Algorithm {
-        Algorithm::EdDSA
-    }
-    fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
-        // RFC 8032 Ed25519 is deterministic: no randomness involved.
-        Ok(Signature::from_slice(self.pair.sign(input).as_ref()))
-    }
-}
-
-fn rejected(e: aws_lc_rs::error::KeyRejected) -> Error {
-    Error::KeyRejected {
-        backend: NAME,
-        reason: e.to_string(),
-    }
-}
-
-pub(crate) fn signer(alg: Algorithm, key: &KeyInner) -> Result<Box<dyn JwsSigner>, Error> {
-    Ok(match key {
-        KeyInner::Ed25519(k) => Box::new(Ed25519Signer {
-            pair: signature::Ed25519KeyPair::from_seed_and_public_key(&k.seed, &k.public)
-                .map_err(rejected)?,
-        }),
-        KeyInner::Oct(secret) => Box::new(HmacSigner {
-            alg,
-            key: hmac::Key::new(hmac_alg(alg), secret),
-        }),
-        KeyInner::Rsa(rsa) => Box::new(RsaSigner {
-            alg,
-            pair: RsaKeyPair::from_der(&rsa.pkcs1).map_err(rejected)?,
-            rng: SystemRandom::new(),
-        }),
-        KeyInner::Ec(ec) => {
-            let fixed = match alg {
-                Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
-                Algorithm::ES512 => &signature::ECDSA_P521_SHA512_FIXED_SIGNING,
-                _ => &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-            };
-            let pair = EcdsaKeyPair::from_private_key_and_public_key(fixed, &ec.d, &ec.point)
-                .map_err(rejected)?;
-            if pair.public_key().as_ref() != ec.point.as_slice() {
-                return Err(Error::KeyRejected {
-                    backend: NAME,
-                    reason: "the public key does not belong to the private key".into(),
-                });
-            }
-            Box::new(EcdsaSigner {
-                alg,
-                pair,
-                rng: SystemRandom::new(),
-            })
-        }
-    })
-}
-
-pub(crate) fn verify(
-    alg: Algorithm,
-    key: &PublicMaterial,
-    message: &[u8],
-    sig: &[u8],
-) -> Result<(), Error> {
-    let ok = match key {
-        PublicMaterial::Ed25519(pk) => UnparsedPublicKey::new(&signature::ED25519, pk)
-            .verify(message, sig)
-            .is_ok(),
-        PublicMaterial::Oct(secret) => {
-            hmac::verify(&hmac::Key::new(hmac_alg(alg), secret), message, sig).is_ok()
-        }
-        PublicMaterial::Rsa { n, e } => RsaPublicKeyComponents { n, e }
-            .verify(rsa_params(alg), message, sig)
-            .is_ok(),
-        PublicMaterial::Ec { point, .. } => {
-            let a = match alg {
-                Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
-                Algorithm::ES512 => &signature::ECDSA_P521_SHA512_FIXED,
-                _ => &signature::ECDSA_P256_SHA256_FIXED,
-            };
-            UnparsedPublicKey::new(a, point)
-                .verify(message, sig)
-                .is_ok()
-        }
+fn ec_signer(alg: Algorithm, ec: &EcPrivate) -> Result<Box<dyn JwsSigner>, Error> {
+    let fixed = match alg {
+        Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+        Algorithm::ES512 => &signature::ECDSA_P521_SHA512_FIXED_SIGNING,
+        _ => &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::BadSignature)
+    let pair =
+        EcdsaKeyPair::from_private_key_and_public_key(fixed, &ec.d, &ec.point).map_err(rejected)?;
+    if pair.public_key().as_ref() != ec.point.as_slice() {
+        return Err(Error::KeyRejected {
+            backend: NAME,
+            reason: "the public key does not belong to the private key".into(),
+        });
     }
+    Ok(Box::new(EcdsaSigner {
+        alg,
+        pair,
+        rng: SystemRandom::new(),
+    }))
+}
+
+fn ec_verify(alg: Algorithm, point: &[u8], message: &[u8], sig: &[u8]) -> Result<(), Error> {
+    let a = match alg {
+        Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
+        Algorithm::ES512 => &signature::ECDSA_P521_SHA512_FIXED,
+        _ => &signature::ECDSA_P256_SHA256_FIXED,
+    };
+    ec_checked(a, point, message, sig)
 }

@@ -1,7 +1,7 @@
 //! The signer trait and the three crypto backends.
 //!
-//! Every backend turns the backend-neutral [`crate::PrivateKey`] into its own key
-//! object once, when a [`crate::SigningKey`] is built, and implements
+//! Every backend turns the backend-neutral key material (`crate::material`, parsed from a
+//! [`crate::PrivateKey`]) into its own key object once, when a [`crate::SigningKey`] is built, and implements
 //! [`JwsSigner`] on it; verification goes through the same backend's `verify`.
 
 use std::fmt;
@@ -10,7 +10,7 @@ use grantwire::Entropy;
 
 use crate::alg::Algorithm;
 use crate::error::Error;
-use crate::key::{PrivateKey, PublicMaterial};
+use crate::material::{PrivateMaterial, PublicMaterial};
 
 #[cfg(feature = "aws-lc-rs")]
 mod aws_lc;
@@ -18,6 +18,8 @@ mod aws_lc;
 mod p521_impl;
 #[cfg(feature = "ring")]
 mod ring;
+#[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
+mod ring_like;
 #[cfg(any(feature = "ring", feature = "rust-crypto"))]
 mod rng;
 #[cfg(feature = "rust-crypto")]
@@ -191,19 +193,19 @@ impl Backend {
     }
 
     /// Builds a signer for `alg` from `key`. The key must already have passed
-    /// [`PrivateKey::check_algorithm`].
+    /// [`crate::PrivateKey::check_algorithm`].
     pub(crate) fn signer(
         self,
         alg: Algorithm,
-        key: &PrivateKey,
+        key: &PrivateMaterial,
     ) -> Result<Box<dyn JwsSigner>, Error> {
         match self {
             #[cfg(feature = "ring")]
-            Backend::Ring => ring::signer(alg, &key.inner),
+            Backend::Ring => ring::signer(alg, key),
             #[cfg(feature = "aws-lc-rs")]
-            Backend::AwsLc => aws_lc::signer(alg, &key.inner),
+            Backend::AwsLc => aws_lc::signer(alg, key),
             #[cfg(feature = "rust-crypto")]
-            Backend::RustCrypto => rust_crypto::signer(alg, &key.inner),
+            Backend::RustCrypto => rust_crypto::signer(alg, key),
             #[allow(unreachable_patterns)]
             _ => {
                 let _ = (alg, key);
@@ -263,37 +265,15 @@ impl fmt::Display for Backend {
 /// (the result is the same in all: this is deterministic math).
 pub(crate) fn ed25519_public(seed: &[u8]) -> Result<Vec<u8>, Error> {
     #[cfg(feature = "ring")]
-    {
-        use ::ring::signature::KeyPair as _;
-        ::ring::signature::Ed25519KeyPair::from_seed_unchecked(seed)
-            .map(|k| k.public_key().as_ref().to_vec())
-            .map_err(|_| Error::KeyFormat {
-                reason: "not an Ed25519 seed",
-            })
-    }
+    return ring::ed25519_public(seed);
     #[cfg(all(not(feature = "ring"), feature = "aws-lc-rs"))]
-    {
-        use ::aws_lc_rs::signature::KeyPair as _;
-        ::aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(seed)
-            .map(|k| k.public_key().as_ref().to_vec())
-            .map_err(|_| Error::KeyFormat {
-                reason: "not an Ed25519 seed",
-            })
-    }
+    return aws_lc::ed25519_public(seed);
     #[cfg(all(
         not(feature = "ring"),
         not(feature = "aws-lc-rs"),
         feature = "rust-crypto"
     ))]
-    {
-        let seed: [u8; 32] = seed.try_into().map_err(|_| Error::KeyFormat {
-            reason: "an Ed25519 private key is 32 bytes (RFC 8032 §5.1.5)",
-        })?;
-        Ok(ed25519_dalek::SigningKey::from_bytes(&seed)
-            .verifying_key()
-            .to_bytes()
-            .to_vec())
-    }
+    return rust_crypto::ed25519_public(seed);
 }
 
 /// Checks a signature's length before any backend sees it.

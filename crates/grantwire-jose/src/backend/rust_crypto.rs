@@ -21,7 +21,7 @@ use super::rng::{HedgeKey, HedgedRng};
 use super::{JwsSigner, Signature};
 use crate::alg::{Algorithm, Curve, Family};
 use crate::error::Error;
-use crate::key::{KeyInner, PublicMaterial, RsaPrivate, MAX_RSA_BITS};
+use crate::material::{PrivateMaterial, PublicMaterial, RsaPrivate, MAX_RSA_BITS};
 
 const NAME: &str = "rust-crypto";
 
@@ -221,9 +221,9 @@ fn mismatch() -> Error {
     rejected("the public key does not belong to the private key")
 }
 
-pub(crate) fn signer(alg: Algorithm, key: &KeyInner) -> Result<Box<dyn JwsSigner>, Error> {
+pub(crate) fn signer(alg: Algorithm, key: &PrivateMaterial) -> Result<Box<dyn JwsSigner>, Error> {
     Ok(match key {
-        KeyInner::Ed25519(k) => {
+        PrivateMaterial::Ed25519(k) => {
             let seed: [u8; 32] = k
                 .seed
                 .as_slice()
@@ -235,8 +235,8 @@ pub(crate) fn signer(alg: Algorithm, key: &KeyInner) -> Result<Box<dyn JwsSigner
             }
             Box::new(Ed25519Signer(sk))
         }
-        KeyInner::Oct(secret) => Box::new(hmac_signer(alg, secret)?),
-        KeyInner::Rsa(r) => {
+        PrivateMaterial::Oct(secret) => Box::new(hmac_signer(alg, secret)?),
+        PrivateMaterial::Rsa(r) => {
             let key = rsa_key(r)?;
             let kind = match alg {
                 Algorithm::PS256 => RsaKind::Pss256(rsa::pss::BlindedSigningKey::new(key)),
@@ -249,7 +249,7 @@ pub(crate) fn signer(alg: Algorithm, key: &KeyInner) -> Result<Box<dyn JwsSigner
                 hedge: HedgeKey::new(&r.d),
             })
         }
-        KeyInner::Ec(ec) => match ec.curve {
+        PrivateMaterial::Ec(ec) => match ec.curve {
             Curve::P521 => Box::new(P521Signer::new(&ec.d, &ec.point, NAME)?),
             Curve::P256 => {
                 let k = p256::ecdsa::SigningKey::from_slice(&ec.d)
@@ -359,4 +359,16 @@ pub(crate) fn verify(
     } else {
         Err(Error::BadSignature)
     }
+}
+
+/// The Ed25519 public key of `seed` (RFC 8032 §5.1.5).
+#[allow(dead_code)] // used only when neither ring nor aws-lc-rs is compiled in
+pub(crate) fn ed25519_public(seed: &[u8]) -> Result<Vec<u8>, Error> {
+    let seed: [u8; 32] = seed.try_into().map_err(|_| Error::KeyFormat {
+        reason: "an Ed25519 private key is 32 bytes (RFC 8032 §5.1.5)",
+    })?;
+    Ok(ed25519_dalek::SigningKey::from_bytes(&seed)
+        .verifying_key()
+        .to_bytes()
+        .to_vec())
 }

@@ -1,5 +1,6 @@
-//! JWT client assertions (RFC 7523 §2.2, §3; draft-ietf-oauth-rfc7523bis): claim checks and the
-//! `jti` replay cache.
+//! JWT assertions (RFC 7523; draft-ietf-oauth-rfc7523bis), as client authentication (§2.2) and as
+//! authorization grants (§2.1): the policy, the signature against the client's registered key,
+//! the claim checks and the `jti` replay cache.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -7,9 +8,11 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use grantwire::AssertionAudience;
-use serde_json::Value;
+use grantwire_jose::{Algorithm, VerifyingKey};
+use serde_json::{Map, Value};
 
-use crate::verify::AssertionTarget;
+use crate::params::Failure;
+use crate::registry::{ClientAuthConfig, ClientConfig, ClientRegistry};
 
 /// Assertions longer than this are refused unread.
 pub(crate) const MAX_ASSERTION_LEN: usize = 16 * 1024;
@@ -85,6 +88,15 @@ impl AssertionPolicy {
         }
         self
     }
+}
+
+/// Context the JWT assertion verifier needs.
+pub(crate) struct AssertionTarget<'a> {
+    pub(crate) issuer: &'a str,
+    pub(crate) token_endpoint: &'a str,
+    /// The URL of the endpoint the request was sent to.
+    pub(crate) endpoint: &'a str,
+    pub(crate) now: u64,
 }
 
 /// Splits a compact JWS and decodes its header and payload as JSON objects.
@@ -217,4 +229,138 @@ impl AssertionVerifier {
         self.seen.insert(key, exp.saturating_add(leeway));
         Ok(())
     }
+}
+
+/// The `typ` values accepted in a client assertion's header: none, `JWT`, or the explicit type of
+/// draft-ietf-oauth-rfc7523bis.
+fn typ_ok(header: &Map<String, Value>, allowed: &[&str]) -> bool {
+    match header.get("typ") {
+        None => true,
+        Some(Value::String(t)) => allowed.iter().any(|a| a.eq_ignore_ascii_case(t)),
+        Some(_) => false,
+    }
+}
+
+/// Whether `jws` is signed with the key registered for `client`, under exactly the registered
+/// alg (never the header's choice). Clients registered without a JWT method have no key: nothing
+/// they sign verifies.
+pub(crate) fn verify_client_signature(client: &ClientConfig, jws: &Compact<'_>) -> bool {
+    let Some(alg) = jws
+        .header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(Algorithm::from_name)
+    else {
+        return false;
+    };
+    let input = jws.signing_input.as_bytes();
+    match &client.auth {
+        ClientAuthConfig::ClientSecretJwt {
+            secret,
+            alg: registered,
+        } => {
+            alg == *registered
+                && VerifyingKey::hmac(secret.secret().as_bytes())
+                    .verify_signature(alg, input, &jws.signature)
+                    .is_ok()
+        }
+        ClientAuthConfig::PrivateKeyJwt {
+            jwks,
+            alg: registered,
+        } => {
+            let kid = jws.header.get("kid").and_then(Value::as_str);
+            alg == *registered
+                && jwks
+                    .keys
+                    .iter()
+                    .filter(|k| kid.is_none() || k.kid.is_none() || k.kid.as_deref() == kid)
+                    .filter_map(|k| VerifyingKey::from_jwk(k).ok())
+                    .any(|k| k.verify_signature(alg, input, &jws.signature).is_ok())
+        }
+        _ => false,
+    }
+}
+
+/// The checks every assertion passes (RFC 7523 §3): it parses; its `iss` names a registered
+/// client, and `expected_iss` when the request already named one; its `typ` is one of `typs`;
+/// the client's registered key signed it under the registered alg; its claims hold (with
+/// `sub` = `iss` when `sub_is_iss`). Returns the client and the parsed assertion.
+#[allow(clippy::too_many_arguments)]
+fn verify_assertion<'r, 'a>(
+    registry: &'r ClientRegistry,
+    verifier: &mut AssertionVerifier,
+    assertion: &'a str,
+    expected_iss: Option<&str>,
+    typs: &[&str],
+    target: &AssertionTarget<'_>,
+    sub_is_iss: bool,
+) -> Option<(&'r ClientConfig, Compact<'a>)> {
+    let jws = Compact::parse(assertion)?;
+    let iss = jws.claims.get("iss").and_then(Value::as_str)?;
+    if expected_iss.is_some_and(|id| id != iss) {
+        return None;
+    }
+    let client = registry.get(iss)?;
+    if !typ_ok(&jws.header, typs) || !verify_client_signature(client, &jws) {
+        return None;
+    }
+    verifier.check_claims(&jws, iss, target, sub_is_iss).ok()?;
+    Some((client, jws))
+}
+
+/// Verifies a client assertion (RFC 7523 §2.2, §3) and returns the client it authenticates.
+pub(crate) fn verify_client_assertion<'r>(
+    registry: &'r ClientRegistry,
+    verifier: &mut AssertionVerifier,
+    assertion: &str,
+    body_client_id: Option<&str>,
+    target: &AssertionTarget<'_>,
+) -> Result<&'r ClientConfig, Failure> {
+    let typs = ["JWT", grantwire_jose::CLIENT_AUTH_TYP];
+    verify_assertion(
+        registry,
+        verifier,
+        assertion,
+        body_client_id,
+        &typs,
+        target,
+        true,
+    )
+    .map(|(client, _)| client)
+    .ok_or_else(|| Failure::invalid_client("client assertion rejected", false))
+}
+
+/// Verifies a JWT bearer grant assertion (RFC 7523 §2.1, §3): `iss` names a registered client
+/// whose key signed it (and which, when the request authenticated a client, is that client);
+/// `sub` is the principal the token is for. Failures are `invalid_grant`.
+pub(crate) fn verify_grant_assertion(
+    registry: &ClientRegistry,
+    verifier: &mut AssertionVerifier,
+    assertion: &str,
+    client: Option<&ClientConfig>,
+    target: &AssertionTarget<'_>,
+) -> Result<(ClientConfig, String), Failure> {
+    let fail = || Failure::invalid_grant("the assertion is invalid");
+    let expected = client.map(|c| c.client_id.as_str());
+    let (issuer, jws) = verify_assertion(
+        registry,
+        verifier,
+        assertion,
+        expected,
+        &["JWT"],
+        target,
+        false,
+    )
+    .ok_or_else(fail)?;
+    let sub = jws
+        .claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .ok_or_else(fail)?;
+    Ok((issuer.clone(), sub.to_owned()))
+}
+
+/// JWS algorithms accepted for client assertions (every one `grantwire-jose` verifies).
+pub(crate) fn assertion_algs() -> Vec<&'static str> {
+    Algorithm::ALL.iter().map(|a| a.name()).collect()
 }

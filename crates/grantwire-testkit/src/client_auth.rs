@@ -9,12 +9,26 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::assertion::{
+    unverified_issuer, verify_client_assertion, AssertionTarget, AssertionVerifier,
+};
 use crate::params::{Failure, Params};
 use crate::registry::{ClientAuthConfig, ClientConfig, ClientRegistry, PresentedCertificate};
 
 /// The `client_assertion_type` of JWT client authentication (RFC 7523 section 2.2).
 pub(crate) const JWT_ASSERTION_TYPE: &str =
     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// Client authentication methods implemented (RFC 8414 §2 names).
+pub(crate) const AUTH_METHODS: [&str; 7] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "tls_client_auth",
+    "self_signed_tls_client_auth",
+    "none",
+];
 
 /// Compares two secrets in constant time, lengths included (both are hashed first).
 pub(crate) fn secret_eq(a: &[u8], b: &[u8]) -> bool {
@@ -58,9 +72,7 @@ pub(crate) fn claimed_client_id<B: AsRef<[u8]>>(req: &Request<B>) -> Option<Stri
     if let Some(id) = params.get("client_id") {
         return Some(id.to_owned());
     }
-    params
-        .get("client_assertion")
-        .and_then(crate::jwt::unverified_issuer)
+    params.get("client_assertion").and_then(unverified_issuer)
 }
 
 /// The outcome of client authentication.
@@ -69,20 +81,11 @@ pub(crate) struct Authenticated {
     pub(crate) client: Option<ClientConfig>,
 }
 
-/// Context the JWT assertion verifier needs.
-pub(crate) struct AssertionTarget<'a> {
-    pub(crate) issuer: &'a str,
-    pub(crate) token_endpoint: &'a str,
-    /// The URL of the endpoint the request was sent to.
-    pub(crate) endpoint: &'a str,
-    pub(crate) now: u64,
-}
-
 /// Authenticates the client of a request (RFC 6749 section 2.3). At most one mechanism may be used
 /// (§2.3: "MUST NOT use more than one authentication method in each request").
 pub(crate) fn authenticate<B>(
     registry: &ClientRegistry,
-    jwt: &mut crate::jwt::AssertionVerifier,
+    jwt: &mut AssertionVerifier,
     req: &Request<B>,
     params: &Params,
     target: &AssertionTarget<'_>,
@@ -165,8 +168,7 @@ pub(crate) fn authenticate<B>(
         let assertion = params
             .get("client_assertion")
             .ok_or_else(|| Failure::invalid_request("client_assertion is missing"))?;
-        let client =
-            crate::keys::verify_client_assertion(registry, jwt, assertion, body_id, target)?;
+        let client = verify_client_assertion(registry, jwt, assertion, body_id, target)?;
         return Ok(Authenticated {
             client: Some(client.clone()),
         });

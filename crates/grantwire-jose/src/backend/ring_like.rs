@@ -1,0 +1,206 @@
+//! What the `ring` and `aws-lc-rs` backends share. aws-lc-rs copies ring's API, so one body of
+//! code serves both: [`ring_like!`] expands it inside each backend module over that module's
+//! library. Each backend writes only where the libraries differ: `modulus_len` (how the RSA
+//! key pair reports its size), `ec_signer` and `ec_verify` (ring has no P-521 and wants an RNG
+//! to load an ECDSA key; aws-lc-rs signs P-521 itself).
+
+/// Expands the shared half of a ring-like backend: the algorithm tables, the HMAC, RSA, ECDSA
+/// and Ed25519 signers, `signer`, `verify` and `ed25519_public`. `$lib` is the library crate
+/// (`ring` or `aws_lc_rs`), `$name` the backend name for errors.
+macro_rules! ring_like {
+    ($lib:ident, $name:literal) => {
+        use ::$lib::hmac;
+        use ::$lib::rand::SystemRandom;
+        use ::$lib::signature::{
+            self, EcdsaKeyPair, KeyPair as _, RsaKeyPair, RsaPublicKeyComponents, UnparsedPublicKey,
+        };
+        use grantwire::Entropy;
+
+        use super::{JwsSigner, Signature};
+        use crate::alg::Algorithm;
+        use crate::error::Error;
+        use crate::material::{PrivateMaterial, PublicMaterial};
+
+        const NAME: &str = $name;
+
+        fn hmac_alg(alg: Algorithm) -> hmac::Algorithm {
+            match alg {
+                Algorithm::HS384 => hmac::HMAC_SHA384,
+                Algorithm::HS512 => hmac::HMAC_SHA512,
+                _ => hmac::HMAC_SHA256,
+            }
+        }
+
+        fn rsa_encoding(alg: Algorithm) -> &'static dyn signature::RsaEncoding {
+            match alg {
+                Algorithm::RS256 => &signature::RSA_PKCS1_SHA256,
+                Algorithm::RS384 => &signature::RSA_PKCS1_SHA384,
+                Algorithm::RS512 => &signature::RSA_PKCS1_SHA512,
+                Algorithm::PS256 => &signature::RSA_PSS_SHA256,
+                Algorithm::PS384 => &signature::RSA_PSS_SHA384,
+                _ => &signature::RSA_PSS_SHA512,
+            }
+        }
+
+        fn rsa_params(alg: Algorithm) -> &'static signature::RsaParameters {
+            match alg {
+                Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                Algorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+                Algorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+                Algorithm::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+                Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+                _ => &signature::RSA_PSS_2048_8192_SHA512,
+            }
+        }
+
+        struct HmacSigner {
+            alg: Algorithm,
+            key: hmac::Key,
+        }
+
+        impl JwsSigner for HmacSigner {
+            fn algorithm(&self) -> Algorithm {
+                self.alg
+            }
+            fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
+                Ok(Signature::from_slice(hmac::sign(&self.key, input).as_ref()))
+            }
+        }
+
+        struct RsaSigner {
+            alg: Algorithm,
+            pair: RsaKeyPair,
+            rng: SystemRandom,
+        }
+
+        impl JwsSigner for RsaSigner {
+            fn algorithm(&self) -> Algorithm {
+                self.alg
+            }
+            fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
+                let mut sig = vec![0u8; modulus_len(&self.pair)];
+                self.pair
+                    .sign(rsa_encoding(self.alg), &self.rng, input, &mut sig)
+                    .map_err(|_| Error::SigningFailed {
+                        backend: NAME,
+                        reason: "RSA signing failed",
+                    })?;
+                Ok(Signature::from_vec(sig))
+            }
+        }
+
+        struct EcdsaSigner {
+            alg: Algorithm,
+            pair: EcdsaKeyPair,
+            rng: SystemRandom,
+        }
+
+        impl JwsSigner for EcdsaSigner {
+            fn algorithm(&self) -> Algorithm {
+                self.alg
+            }
+            fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
+                let sig = self
+                    .pair
+                    .sign(&self.rng, input)
+                    .map_err(|_| Error::SigningFailed {
+                        backend: NAME,
+                        reason: "ECDSA signing failed",
+                    })?;
+                Ok(Signature::from_slice(sig.as_ref()))
+            }
+        }
+
+        struct Ed25519Signer {
+            pair: signature::Ed25519KeyPair,
+        }
+
+        impl JwsSigner for Ed25519Signer {
+            fn algorithm(&self) -> Algorithm {
+                Algorithm::EdDSA
+            }
+            fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
+                // RFC 8032 Ed25519 is deterministic: no randomness involved.
+                Ok(Signature::from_slice(self.pair.sign(input).as_ref()))
+            }
+        }
+
+        fn rejected(e: ::$lib::error::KeyRejected) -> Error {
+            Error::KeyRejected {
+                backend: NAME,
+                reason: e.to_string(),
+            }
+        }
+
+        pub(crate) fn signer(
+            alg: Algorithm,
+            key: &PrivateMaterial,
+        ) -> Result<Box<dyn JwsSigner>, Error> {
+            Ok(match key {
+                PrivateMaterial::Ed25519(k) => Box::new(Ed25519Signer {
+                    pair: signature::Ed25519KeyPair::from_seed_and_public_key(&k.seed, &k.public)
+                        .map_err(rejected)?,
+                }),
+                PrivateMaterial::Oct(secret) => Box::new(HmacSigner {
+                    alg,
+                    key: hmac::Key::new(hmac_alg(alg), secret),
+                }),
+                PrivateMaterial::Rsa(rsa) => Box::new(RsaSigner {
+                    alg,
+                    pair: RsaKeyPair::from_der(&rsa.pkcs1).map_err(rejected)?,
+                    rng: SystemRandom::new(),
+                }),
+                PrivateMaterial::Ec(ec) => ec_signer(alg, ec)?,
+            })
+        }
+
+        pub(crate) fn verify(
+            alg: Algorithm,
+            key: &PublicMaterial,
+            message: &[u8],
+            sig: &[u8],
+        ) -> Result<(), Error> {
+            let ok = match key {
+                PublicMaterial::Ed25519(pk) => UnparsedPublicKey::new(&signature::ED25519, pk)
+                    .verify(message, sig)
+                    .is_ok(),
+                PublicMaterial::Oct(secret) => {
+                    hmac::verify(&hmac::Key::new(hmac_alg(alg), secret), message, sig).is_ok()
+                }
+                PublicMaterial::Rsa { n, e } => RsaPublicKeyComponents { n, e }
+                    .verify(rsa_params(alg), message, sig)
+                    .is_ok(),
+                PublicMaterial::Ec { point, .. } => return ec_verify(alg, point, message, sig),
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::BadSignature)
+            }
+        }
+
+        /// The Ed25519 public key of `seed` (RFC 8032 §5.1.5).
+        #[allow(dead_code)] // used from the first compiled-in backend only
+        pub(crate) fn ed25519_public(seed: &[u8]) -> Result<Vec<u8>, Error> {
+            signature::Ed25519KeyPair::from_seed_unchecked(seed)
+                .map(|k| k.public_key().as_ref().to_vec())
+                .map_err(|_| Error::KeyFormat {
+                    reason: "not an Ed25519 seed",
+                })
+        }
+
+        /// The verdict of an EC verification that [`UnparsedPublicKey`] gave.
+        fn ec_checked(
+            a: &'static signature::EcdsaVerificationAlgorithm,
+            point: &[u8],
+            message: &[u8],
+            sig: &[u8],
+        ) -> Result<(), Error> {
+            UnparsedPublicKey::new(a, point)
+                .verify(message, sig)
+                .map_err(|_| Error::BadSignature)
+        }
+    };
+}
+
+pub(crate) use ring_like;
