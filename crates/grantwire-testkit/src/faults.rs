@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
-use http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use http::{Response, StatusCode};
 
 use grantwire::ErrorCode;
@@ -68,6 +68,12 @@ pub enum Fault {
     ErrorInSuccess(ErrorCode),
     /// Any status with an empty body.
     Status(StatusCode),
+    /// HTTP 307 to this location: a client must not follow a redirect on a credentialed
+    /// request (RFC 9700 §4.11: the credentials would be replayed to the new location).
+    Redirect(String),
+    /// HTTP 200, `application/json`, with a valid token response padded with JSON whitespace
+    /// to this many bytes: a client must stop reading at its body limit.
+    Oversized(usize),
     /// The real response, to be sent after this delay. The Sans-IO server attaches it as an
     /// [`InjectedDelay`] response extension; the loopback server sleeps before answering.
     Delay(Duration),
@@ -117,6 +123,15 @@ impl Fault {
                 .unwrap_or_default(),
             ),
             Fault::Status(status) => (*status, "text/plain", Vec::new()),
+            Fault::Redirect(_) => (StatusCode::TEMPORARY_REDIRECT, "text/plain", Vec::new()),
+            Fault::Oversized(size) => {
+                let tail = br#""access_token":"oversized","token_type":"Bearer"}"#;
+                let mut body = Vec::with_capacity((*size).max(tail.len() + 1));
+                body.push(b'{');
+                body.resize((*size).saturating_sub(tail.len()).max(1), b' ');
+                body.extend_from_slice(tail);
+                (StatusCode::OK, "application/json", body)
+            }
             Fault::Delay(_) => return None,
         };
         let mut response = Response::new(body);
@@ -124,6 +139,11 @@ impl Fault {
         response
             .headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if let Fault::Redirect(location) = self {
+            if let Ok(v) = HeaderValue::from_str(location) {
+                response.headers_mut().insert(LOCATION, v);
+            }
+        }
         if let Fault::ServiceUnavailable {
             retry_after: Some(d),
         }
@@ -211,5 +231,23 @@ impl Counters {
     /// Requests to every endpoint.
     pub fn total(&self) -> u64 {
         self.endpoints.values().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_and_oversized_faults_answer_what_they_say() {
+        let r = Fault::Redirect("http://127.0.0.1:9/elsewhere".into())
+            .response()
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(r.headers()[LOCATION], "http://127.0.0.1:9/elsewhere");
+        let big = Fault::Oversized(10 * 1024 * 1024).response().unwrap();
+        assert_eq!(big.body().len(), 10 * 1024 * 1024);
+        let v: serde_json::Value = serde_json::from_slice(big.body()).unwrap();
+        assert_eq!(v["token_type"], "Bearer");
     }
 }
