@@ -128,7 +128,7 @@ fn main() -> Result<(), Error> {
 
     println!("== response: success (RFC 6749 §5.1)");
     let ok = br#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer","expires_in":3600,"scope":"read write"}"#;
-    describe(TokenResponse::parse(StatusCode::OK, &json, ok, now));
+    describe(TokenResponse::parse((StatusCode::OK, &json, ok), now));
 
     println!("\n== response: OAuth error (RFC 6749 §5.2) with a Basic challenge");
     let mut err_headers = json.clone();
@@ -138,9 +138,7 @@ fn main() -> Result<(), Error> {
     );
     let err = br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#;
     describe(TokenResponse::parse(
-        StatusCode::UNAUTHORIZED,
-        &err_headers,
-        err,
+        (StatusCode::UNAUTHORIZED, &err_headers, err),
         now,
     ));
 
@@ -148,27 +146,23 @@ fn main() -> Result<(), Error> {
     let mut plain = HeaderMap::new();
     plain.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     let azure = br#"{"token_type":"Bearer","expires_in":"3599","ext_expires_in":"3599","expires_on":"1767229199","resource":"https://api.example.com","access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2ln"}"#;
-    describe(TokenResponse::parse(StatusCode::OK, &plain, azure, now));
+    describe(TokenResponse::parse((StatusCode::OK, &plain, azure), now));
 
     println!("\n== the same body under the strict profile");
     describe(TokenResponse::parse_with(
-        StatusCode::OK,
-        &plain,
-        azure,
+        (StatusCode::OK, &plain, azure),
         now,
         &ParseOptions::with_profile(Profile::Strict),
     ));
 
     println!("\n== response: GitHub style (HTTP 200 carrying an error)");
     let gh = br#"{"error":"bad_verification_code","error_description":"The code passed is incorrect or expired."}"#;
-    describe(TokenResponse::parse(StatusCode::OK, &json, gh, now));
+    describe(TokenResponse::parse((StatusCode::OK, &json, gh), now));
 
     println!("\n== response: an HTML error page from a proxy");
     let html = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
     describe(TokenResponse::parse(
-        StatusCode::BAD_GATEWAY,
-        &HeaderMap::new(),
-        html,
+        (StatusCode::BAD_GATEWAY, &HeaderMap::new(), html),
         now,
     ));
 

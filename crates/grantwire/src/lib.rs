@@ -23,7 +23,7 @@
 //! // `http::Request<Vec<u8>>` whose body nothing wipes.
 //! // ... any transport sends `request` and returns status, headers and body ...
 //! let body = br#"{"access_token":"mF_9.B5f-4.1JqM","token_type":"Bearer","expires_in":3600}"#;
-//! let token = TokenResponse::parse(http::StatusCode::OK, &http::HeaderMap::new(), body, now)?;
+//! let token = TokenResponse::parse((http::StatusCode::OK, &http::HeaderMap::new(), body), now)?;
 //! assert_eq!(token.expires_at(), Some(now + Duration::from_secs(3600)));
 //! # Ok::<(), grantwire::Error>(())
 //! ```
@@ -70,7 +70,9 @@ pub mod introspection;
 mod json;
 pub mod lifecycle;
 pub mod metadata;
+pub mod parse;
 pub mod pkce;
+pub mod profile;
 pub mod providers;
 pub mod request;
 pub mod response;
@@ -87,16 +89,18 @@ pub use auth::{
 };
 pub use challenge::Challenge;
 pub use endpoint::{Endpoint, Issuer, TokenEndpoint};
-pub use error::{Error, ErrorCode, ErrorResponse, ExpiresInProblem};
+pub use error::{
+    Error, ErrorCode, ErrorKind, ErrorResponse, ErrorSource, ExpiresInProblem, ResponseInfo,
+};
 pub use grant::{
     AuthorizationCodeGrant, ClientCredentials, JwtBearer, RefreshGrant, TokenExchange,
 };
 pub use json::{redacted_snippet, SNIPPET_LEN};
+pub use parse::{parse_error_response, ResponseView};
 pub use pkce::{AuthorizationRequest, PkceVerifier, State};
+pub use profile::{ParseOptions, Profile, Quirk, Quirks};
 pub use request::{SecretBody, SecretRequest};
-pub use response::{
-    parse_error_response, Expiry, ParseOptions, Profile, Quirk, Quirks, TokenResponse, TokenType,
-};
+pub use response::{Expiry, TokenResponse, TokenType};
 pub use scope::Scope;
 pub use secret::{AccessToken, ClientId, ClientSecret, RefreshToken, SecretString};
 

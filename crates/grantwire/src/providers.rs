@@ -27,7 +27,7 @@ use crate::auth::AuthMethod;
 use crate::endpoint::{Endpoint, Issuer, TokenEndpoint};
 use crate::form::encode;
 use crate::lifecycle::LifecycleConfig;
-use crate::response::{ParseOptions, Profile};
+use crate::profile::{ParseOptions, Profile};
 use crate::{Error, Scope};
 
 /// Which grant a preset is for.

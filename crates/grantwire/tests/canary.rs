@@ -111,7 +111,7 @@ fn secrets_never_reach_formatted_output() {
     let body = format!(
         r#"{{"access_token":"{TOKEN}","token_type":"Bearer","refresh_token":"{TOKEN}","id_token":"{TOKEN}","x_session_secret":"{SECRET}"}}"#
     );
-    let t = TokenResponse::parse(StatusCode::OK, &json, body.as_bytes(), now).unwrap();
+    let t = TokenResponse::parse((StatusCode::OK, &json, body.as_bytes()), now).unwrap();
     assert_eq!(t.access_token().secret(), TOKEN);
     add("TokenResponse", format!("{t:?}"));
 
@@ -161,9 +161,11 @@ fn secrets_never_reach_formatted_output() {
     for (status, body) in &failing_bodies {
         for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
             let r = TokenResponse::parse_with(
-                StatusCode::from_u16(*status).unwrap(),
-                &json,
-                body.as_bytes(),
+                (
+                    StatusCode::from_u16(*status).unwrap(),
+                    &json,
+                    body.as_bytes(),
+                ),
                 now,
                 &ParseOptions::with_profile(profile),
             );

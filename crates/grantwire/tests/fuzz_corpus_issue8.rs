@@ -62,7 +62,7 @@ fn revocation_response_corpus() {
                 StatusCode::SERVICE_UNAVAILABLE,
                 StatusCode::INTERNAL_SERVER_ERROR,
             ] {
-                match RevocationOutcome::parse_with(status, &headers(), &data, now, &opts) {
+                match RevocationOutcome::parse_with((status, &headers(), &data), now, &opts) {
                     Ok(RevocationOutcome::Unavailable { retry_after }) => {
                         assert_eq!(retry_after, Some(MAX_RETRY_AFTER), "{name}");
                     }
@@ -103,13 +103,14 @@ fn duplicate_seeds_are_refused_alike_in_every_profile() {
                     let o = ParseOptions::with_profile(*p);
                     match target {
                         "token_response" => {
-                            TokenResponse::parse_with(StatusCode::OK, &h, &data, now, &o).map(drop)
-                        }
-                        "introspection_response" => {
-                            IntrospectionResponse::parse_with(StatusCode::OK, &h, &data, now, &o)
+                            TokenResponse::parse_with((StatusCode::OK, &h, &data), now, &o)
                                 .map(drop)
                         }
-                        _ => parse_error_response(StatusCode::BAD_REQUEST, &h, &data, now, &o)
+                        "introspection_response" => {
+                            IntrospectionResponse::parse_with((StatusCode::OK, &h, &data), now, &o)
+                                .map(drop)
+                        }
+                        _ => parse_error_response((StatusCode::BAD_REQUEST, &h, &data), now, &o)
                             .map(drop),
                     }
                     .unwrap_err()
@@ -137,9 +138,7 @@ fn scope_seeds_parse_quickly_and_the_cap_holds() {
         for profile in PROFILES {
             let start = Instant::now();
             let r = TokenResponse::parse_with(
-                StatusCode::OK,
-                &headers(),
-                &data,
+                (StatusCode::OK, &headers(), &data),
                 now,
                 &ParseOptions::with_profile(profile),
             );

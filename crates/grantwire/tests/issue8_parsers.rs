@@ -65,18 +65,14 @@ fn scope_token_cap_is_a_typed_error_everywhere() {
     ] {
         let body = format!(r#"{{"access_token":"a","token_type":"Bearer","scope":{scope}}}"#);
         let got = TokenResponse::parse_with(
-            StatusCode::OK,
-            &json(),
-            body.as_bytes(),
+            (StatusCode::OK, &json(), body.as_bytes()),
             now(),
             &ParseOptions::with_profile(profile),
         );
         assert_eq!(got.unwrap_err(), too_many, "{profile:?}");
         let body = format!(r#"{{"active":true,"scope":{scope}}}"#);
         let got = IntrospectionResponse::parse_with(
-            StatusCode::OK,
-            &json(),
-            body.as_bytes(),
+            (StatusCode::OK, &json(), body.as_bytes()),
             now(),
             &ParseOptions::with_profile(profile),
         );
@@ -115,27 +111,27 @@ fn all_parsers(body: &[u8]) -> Vec<(String, Result<(), Error>)> {
         let bad = StatusCode::BAD_REQUEST;
         out.push((
             format!("token {profile:?}"),
-            TokenResponse::parse_with(ok, &h, body, now(), &o).map(drop),
+            TokenResponse::parse_with((ok, &h, body), now(), &o).map(drop),
         ));
         out.push((
             format!("token 400 {profile:?}"),
-            TokenResponse::parse_with(bad, &h, body, now(), &o).map(drop),
+            TokenResponse::parse_with((bad, &h, body), now(), &o).map(drop),
         ));
         out.push((
             format!("error {profile:?}"),
-            parse_error_response(bad, &h, body, now(), &o).map(drop),
+            parse_error_response((bad, &h, body), now(), &o).map(drop),
         ));
         out.push((
             format!("introspection {profile:?}"),
-            IntrospectionResponse::parse_with(ok, &h, body, now(), &o).map(drop),
+            IntrospectionResponse::parse_with((ok, &h, body), now(), &o).map(drop),
         ));
         out.push((
             format!("metadata {profile:?}"),
-            ServerMetadata::parse_with(ok, &h, body, &issuer, now(), &o).map(drop),
+            ServerMetadata::parse_with((ok, &h, body), &issuer, now(), &o).map(drop),
         ));
         out.push((
             format!("revocation 400 {profile:?}"),
-            RevocationOutcome::parse_with(bad, &h, body, now(), &o).map(drop),
+            RevocationOutcome::parse_with((bad, &h, body), now(), &o).map(drop),
         ));
     }
     out
@@ -194,12 +190,12 @@ fn lenient_form_bodies_follow_the_same_rule() {
         ),
     ] {
         assert_eq!(
-            TokenResponse::parse_with(StatusCode::OK, &form, body, now(), &o).unwrap_err(),
+            TokenResponse::parse_with((StatusCode::OK, &form, body), now(), &o).unwrap_err(),
             dup(member)
         );
         // The same bytes sent as JSON-typed but not JSON: the lenient fallback reads the form.
         assert_eq!(
-            TokenResponse::parse_with(StatusCode::OK, &json(), body, now(), &o).unwrap_err(),
+            TokenResponse::parse_with((StatusCode::OK, &json(), body), now(), &o).unwrap_err(),
             dup(member)
         );
     }
@@ -209,7 +205,7 @@ fn lenient_form_bodies_follow_the_same_rule() {
 fn duplicate_member_names_are_bounded_and_filtered() {
     let name = format!("{}\u{1b}[31m", "n".repeat(500));
     let body = format!(r#"{{"{name}":1,"{name}":2}}"#).replace('\u{1b}', "\\u001b");
-    let e = TokenResponse::parse(StatusCode::OK, &json(), body.as_bytes(), now()).unwrap_err();
+    let e = TokenResponse::parse((StatusCode::OK, &json(), body.as_bytes()), now()).unwrap_err();
     let Error::DuplicateMember { member } = &e else {
         panic!("{e:?}")
     };
@@ -248,18 +244,17 @@ fn retry_after_is_capped_and_safe_to_add() {
         HeaderValue::from_static("18446744073709551615"),
     );
     let e = TokenResponse::parse(
-        StatusCode::BAD_REQUEST,
-        &h,
-        br#"{"error":"slow_down"}"#,
+        (StatusCode::BAD_REQUEST, &h, br#"{"error":"slow_down"}"#),
         now(),
     )
     .unwrap_err();
     assert_eq!(e.retry_after(), Some(MAX_RETRY_AFTER));
-    let e = TokenResponse::parse(StatusCode::INTERNAL_SERVER_ERROR, &h, b"{}", now()).unwrap_err();
+    let e =
+        TokenResponse::parse((StatusCode::INTERNAL_SERVER_ERROR, &h, b"{}"), now()).unwrap_err();
     assert_eq!(e.retry_after(), Some(MAX_RETRY_AFTER));
-    let e = TokenResponse::parse(StatusCode::BAD_GATEWAY, &h, b"<html>", now()).unwrap_err();
+    let e = TokenResponse::parse((StatusCode::BAD_GATEWAY, &h, b"<html>"), now()).unwrap_err();
     assert_eq!(e.retry_after(), Some(MAX_RETRY_AFTER));
-    match RevocationOutcome::parse(StatusCode::SERVICE_UNAVAILABLE, &h, b"", now()).unwrap() {
+    match RevocationOutcome::parse((StatusCode::SERVICE_UNAVAILABLE, &h, b""), now()).unwrap() {
         RevocationOutcome::Unavailable { retry_after } => {
             assert_eq!(retry_after, Some(MAX_RETRY_AFTER))
         }
@@ -287,9 +282,7 @@ fn server_error_text_is_bounded_and_filtered() {
     .to_string();
     for profile in [Profile::Default, Profile::Lenient] {
         let e = parse_error_response(
-            StatusCode::BAD_REQUEST,
-            &json(),
-            body.as_bytes(),
+            (StatusCode::BAD_REQUEST, &json(), body.as_bytes()),
             now(),
             &ParseOptions::with_profile(profile),
         )

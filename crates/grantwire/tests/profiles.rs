@@ -23,9 +23,7 @@ fn parse(
     body: &[u8],
 ) -> Result<TokenResponse, Error> {
     TokenResponse::parse_with(
-        StatusCode::from_u16(status).unwrap(),
-        h,
-        body,
+        (StatusCode::from_u16(status).unwrap(), h, body),
         now(),
         &ParseOptions::with_profile(profile),
     )
@@ -271,7 +269,8 @@ fn bounded_work() {
         "a".repeat(100)
     );
     assert_eq!(
-        TokenResponse::parse_with(StatusCode::OK, &json, big.as_bytes(), now(), &opts).unwrap_err(),
+        TokenResponse::parse_with((StatusCode::OK, &json, big.as_bytes()), now(), &opts)
+            .unwrap_err(),
         Error::BodyTooLarge {
             limit: 64,
             length: big.len()
@@ -303,8 +302,8 @@ fn bounded_work() {
 #[test]
 fn expiry_uses_the_receive_time_passed_in() {
     let json = headers("application/json");
-    let t1 = TokenResponse::parse(StatusCode::OK, &json, OK, UNIX_EPOCH).unwrap();
-    let t2 = TokenResponse::parse(StatusCode::OK, &json, OK, now()).unwrap();
+    let t1 = TokenResponse::parse((StatusCode::OK, &json, OK), UNIX_EPOCH).unwrap();
+    let t2 = TokenResponse::parse((StatusCode::OK, &json, OK), now()).unwrap();
     assert_eq!(t1.expires_at(), Some(UNIX_EPOCH + Duration::from_secs(60)));
     assert_eq!(t2.expires_at(), Some(now() + Duration::from_secs(60)));
     assert_eq!(t2.received_at(), now());
