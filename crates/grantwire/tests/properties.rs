@@ -211,24 +211,29 @@ proptest! {
 #[test]
 fn expires_in_edge_cases_are_typed() {
     use grantwire::ExpiresInProblem::*;
-    let cases: &[(&str, Error)] = &[
-        (r#"-1"#, Error::InvalidExpiresIn(Negative)),
-        (r#"3600.5"#, Error::InvalidExpiresIn(Fractional)),
-        (r#""3600.5""#, Error::InvalidExpiresIn(Fractional)),
-        (r#""-5""#, Error::InvalidExpiresIn(Negative)),
-        (r#""soon""#, Error::InvalidExpiresIn(NotANumber)),
-        (r#"true"#, Error::InvalidExpiresIn(NotANumber)),
-        (r#"18446744073709551616"#, Error::InvalidExpiresIn(TooLarge)),
-        (
-            r#""99999999999999999999999""#,
-            Error::InvalidExpiresIn(TooLarge),
-        ),
-        (r#"400000000"#, Error::InvalidExpiresIn(TooLarge)),
+    let cases: &[(&str, grantwire::ExpiresInProblem)] = &[
+        (r#"-1"#, Negative),
+        (r#"3600.5"#, Fractional),
+        (r#""3600.5""#, Fractional),
+        (r#""-5""#, Negative),
+        (r#""soon""#, NotANumber),
+        (r#"true"#, NotANumber),
+        (r#"18446744073709551616"#, TooLarge),
+        (r#""99999999999999999999999""#, TooLarge),
+        (r#"400000000"#, TooLarge),
     ];
     for (value, want) in cases {
         let body = format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{value}}}"#);
         let got = TokenResponse::parse((StatusCode::OK, &json_headers(), body.as_bytes()), now());
-        assert_eq!(got.as_ref().err(), Some(want), "expires_in {value}");
+        assert!(
+            matches!(
+                &got,
+                Err(Error::InvalidExpiresIn { problem, response: Some(r) })
+                    if problem == want && r.status == 200
+            ),
+            "expires_in {value}: {:?}",
+            got.err()
+        );
     }
     // A number beyond f64 is refused by the JSON reader itself: still a typed error.
     let body = br#"{"access_token":"a","token_type":"Bearer","expires_in":1e400}"#;
@@ -242,10 +247,13 @@ fn expires_in_edge_cases_are_typed() {
     assert!(t.quirks().contains(grantwire::Quirk::ExpiresInString));
     assert_eq!(t.expires_in(), Some(Duration::from_secs(3600)));
     let strict = ParseOptions::with_profile(Profile::Strict);
-    assert_eq!(
-        TokenResponse::parse_with((StatusCode::OK, &json_headers(), body), now(), &strict).err(),
-        Some(Error::InvalidExpiresIn(NotANumber))
-    );
+    assert!(matches!(
+        TokenResponse::parse_with((StatusCode::OK, &json_headers(), body), now(), &strict),
+        Err(Error::InvalidExpiresIn {
+            problem: NotANumber,
+            ..
+        })
+    ));
     // No expires_in: expiry unknown, never forever.
     let body = br#"{"access_token":"a","token_type":"Bearer"}"#;
     let t = TokenResponse::parse((StatusCode::OK, &json_headers(), body), now()).unwrap();

@@ -53,7 +53,8 @@ fn rfc6749_4_4_3_and_5_1_responses() {
         assert_eq!(
             r.unwrap_err(),
             Error::UnsupportedTokenType {
-                token_type: "example".into()
+                token_type: "example".into(),
+                response: Some(grantwire::ResponseInfo::new(StatusCode::OK, &rfc_headers())),
             }
         );
     }
