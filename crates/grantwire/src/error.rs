@@ -264,7 +264,8 @@ impl fmt::Display for ErrorKind {
 
 /// What an error keeps of the response it came from: the HTTP status and the `Content-Type`
 /// (at most [`ResponseInfo::MAX_CONTENT_TYPE`] characters, control characters replaced, as
-/// [`bounded_text`] does). `Display` prints `HTTP 502, content type text/html` or
+/// [`bounded_text`] does, token-like runs in its parameters redacted as in
+/// [`crate::redacted_snippet`]). `Display` prints `HTTP 502, content type text/html` or
 /// `HTTP 502, no content type`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -284,10 +285,16 @@ impl ResponseInfo {
         Self {
             status: status.as_u16(),
             content_type: headers.get(http::header::CONTENT_TYPE).map(|v| {
-                bounded_text(
-                    &String::from_utf8_lossy(v.as_bytes()),
-                    Self::MAX_CONTENT_TYPE,
-                )
+                // The media type as sent; its parameters (server text that could echo anything)
+                // with every token-like run redacted, as in a body snippet.
+                let raw = String::from_utf8_lossy(v.as_bytes());
+                let (essence, params) = raw.split_once(';').unwrap_or((&raw, ""));
+                let mut ct = essence.trim().to_owned();
+                if !params.is_empty() {
+                    ct.push(';');
+                    ct.push_str(&crate::json::redacted_snippet(params.as_bytes()));
+                }
+                bounded_text(&ct, Self::MAX_CONTENT_TYPE)
             }),
         }
     }

@@ -505,8 +505,8 @@ impl ActiveToken {
     /// included), before any typed reading: `aud` as a string or an array, times as the numbers
     /// sent, `scope` as the string (or, in the lenient profile, the array) received. For a tool
     /// that prints exactly what the server said; the typed accessors above are what to act on.
-    /// Bounded by [`ParseOptions::max_body_bytes`] and [`ParseOptions::max_depth`]; a
-    /// form-encoded body (lenient) gives strings. Values may be sensitive: `Debug` prints none.
+    /// Bounded by [`ParseOptions::max_body_bytes`] and [`ParseOptions::max_depth`]. Values may
+    /// be sensitive: `Debug` prints none.
     ///
     /// ```
     /// use grantwire::IntrospectionResponse;
