@@ -55,7 +55,8 @@ fn describe(result: Result<TokenResponse, Error>) {
                 t.scope().map(|s| s.as_str()).unwrap_or("(as requested)")
             );
             println!("  refresh:      {}", t.refresh_token().is_some());
-            println!("  quirks:       {:?}", t.quirks());
+            let quirks: Vec<&str> = t.quirks().iter().map(|q| q.as_str()).collect();
+            println!("  quirks:       {quirks:?}");
             println!("  debug:        {t:?}");
         }
         Err(Error::OAuth(e)) => {
@@ -68,7 +69,10 @@ fn describe(result: Result<TokenResponse, Error>) {
             }
             println!("  advice:       {}", e.advice());
         }
-        Err(other) => println!("  failure:      {other}"),
+        Err(other) => {
+            println!("  failure:      {other}");
+            println!("  kind:         {}", other.kind());
+        }
     }
 }
 

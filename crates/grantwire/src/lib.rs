@@ -36,7 +36,11 @@
 //!   `client_secret_basic`, `client_secret_post`, `tls_client_auth` and
 //!   `self_signed_tls_client_auth` built in; `grantwire-jose` adds the JWT methods.
 //! - Token responses (RFC 6749 §5.1) and OAuth error responses (§5.2) under a [`Profile`],
-//!   `WWW-Authenticate` (RFC 6750 §3) and `Retry-After` (RFC 9110 §10.2.3).
+//!   `WWW-Authenticate` (RFC 6750 §3) and `Retry-After` (RFC 9110 §10.2.3). Every parser takes
+//!   an `&http::Response<B>` or a `(status, &headers, &body)` tuple ([`ResponseView`]).
+//! - One error type, [`Error`], sorted by [`Error::kind`] into the server saying no, the server
+//!   saying nonsense, a configuration mistake and a transient local failure; every error from a
+//!   response carries its status and content type ([`Error::response`]).
 //! - Introspection (RFC 7662, [`introspection`]), revocation (RFC 7009, [`revocation`]) and
 //!   server metadata (RFC 8414 and OpenID discovery, [`metadata`]) messages, with helpers that pick
 //!   a client-authentication method and signing algorithm from the metadata.
