@@ -136,13 +136,7 @@ fn grantwire_build(fx: &Fixture) -> grantwire::SecretRequest {
 
 #[inline(never)]
 fn grantwire_parse(fx: &Fixture) -> grantwire::TokenResponse {
-    grantwire::TokenResponse::parse(
-        fx.response.status(),
-        fx.response.headers(),
-        fx.response.body(),
-        fx.received_at,
-    )
-    .expect("grantwire parse")
+    grantwire::TokenResponse::parse(&fx.response, fx.received_at).expect("grantwire parse")
 }
 
 #[inline(never)]

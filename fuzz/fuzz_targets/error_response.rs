@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
         let opts = ParseOptions::with_profile(profile);
         for status in [StatusCode::BAD_REQUEST, StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE, StatusCode::OK] {
-            if let Ok(e) = parse_error_response(status, &headers, data, now, &opts) {
+            if let Ok(e) = parse_error_response((status, &headers, data), now, &opts) {
                 let _ = e.to_string();
                 let _ = e.advice();
             }

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
         let opts = ParseOptions { max_depth: 8, ..ParseOptions::with_profile(profile) };
         for status in [StatusCode::OK, StatusCode::UNAUTHORIZED] {
-            if let Ok(r) = IntrospectionResponse::parse_with(status, &headers, data, now, &opts) {
+            if let Ok(r) = IntrospectionResponse::parse_with((status, &headers, data), now, &opts) {
                 assert!(r.is_active() == r.active().is_some());
             }
         }

@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(sa) = ServiceAccountKey::from_json(data) {
-        let _ = sa.token_endpoint();
+        let _ = sa.authorization_server();
         let _ = BearerAssertion::from_service_account(&sa);
     }
 });

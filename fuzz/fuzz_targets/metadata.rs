@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         let Ok(issuer) = Issuer::parse(issuer) else { return };
         for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
             let opts = ParseOptions { max_depth: 8, ..ParseOptions::with_profile(profile) };
-            if let Ok(md) = ServerMetadata::parse_with(StatusCode::OK, &headers, data, &issuer, now, &opts) {
+            if let Ok(md) = ServerMetadata::parse_with((StatusCode::OK, &headers, data), &issuer, now, &opts) {
                 assert_eq!(md.issuer(), &issuer);
                 let _ = md.choose_token_auth_method(&AuthMethod::ALL);
                 let _ = md.choose_token_signing_alg(AuthMethod::PrivateKeyJwt, &["ES256", "RS256"]);

@@ -15,8 +15,8 @@ fuzz_target!(|data: &[u8]| {
     for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
         let opts = ParseOptions { max_depth: 8, ..ParseOptions::with_profile(profile) };
         for status in [StatusCode::OK, StatusCode::CREATED, StatusCode::BAD_REQUEST] {
-            let _ = TokenResponse::parse_with(status, &headers, data, now, &opts);
+            let _ = TokenResponse::parse_with((status, &headers, data), now, &opts);
         }
-        let _ = TokenResponse::parse_with(StatusCode::OK, &form, data, now, &opts);
+        let _ = TokenResponse::parse_with((StatusCode::OK, &form, data), now, &opts);
     }
 });

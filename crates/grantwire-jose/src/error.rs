@@ -201,12 +201,70 @@ impl Error {
 }
 
 impl Error {
-    /// This error as a core error for `method`, so it travels through
-    /// [`grantwire::ClientAuthentication::authenticate`].
+    /// The family this error belongs to, in the core's terms ([`grantwire::ErrorKind`]): a key,
+    /// an option or a backend that cannot be used is [`Configuration`](grantwire::ErrorKind::Configuration);
+    /// a JWS that fails verification (malformed, bad signature, wrong claims, expired) came from
+    /// a peer and is [`InvalidResponse`](grantwire::ErrorKind::InvalidResponse).
+    pub fn kind(&self) -> grantwire::ErrorKind {
+        use grantwire::ErrorKind;
+        match self {
+            Error::KeyTooLarge { .. }
+            | Error::KeyFormat { .. }
+            | Error::EncryptedKey
+            | Error::UnsupportedKey { .. }
+            | Error::RsaKeyTooSmall { .. }
+            | Error::CurveMismatch { .. }
+            | Error::HmacSecretTooShort { .. }
+            | Error::KeyAlgorithmMismatch { .. }
+            | Error::KeyRejected { .. }
+            | Error::SigningFailed { .. }
+            | Error::InvalidOption { .. }
+            | Error::ServiceAccount { .. }
+            | Error::BackendUnavailable(_) => ErrorKind::Configuration,
+            Error::TokenTooLarge { .. }
+            | Error::Malformed { .. }
+            | Error::AlgorithmNotAllowed { .. }
+            | Error::NoMatchingKey { .. }
+            | Error::BadSignature
+            | Error::InvalidClaim { .. }
+            | Error::ClaimMismatch { .. }
+            | Error::Expired { .. }
+            | Error::NotYetValid { .. }
+            | Error::IssuedInFuture { .. }
+            | Error::LifetimeTooLong { .. } => ErrorKind::InvalidResponse,
+        }
+    }
+
+    /// This error as the core's [`grantwire::Error::ClientAuthentication`] for `method`, so it
+    /// travels through [`grantwire::ClientAuthentication::authenticate`]. The error itself is
+    /// the `source()`: it downcasts back to [`Error`], no string in between.
     pub fn into_core(self, method: grantwire::AuthMethod) -> grantwire::Error {
         grantwire::Error::ClientAuthentication {
             method,
-            message: self.to_string(),
+            source: grantwire::ErrorSource::new(self),
+        }
+    }
+}
+
+/// One `?` in a program that uses both crates: a key that will not load, an option out of
+/// range or a JWS that fails verification becomes [`grantwire::Error::External`], sorted by
+/// [`Error::kind`], with this error as its `source()`.
+///
+/// ```
+/// fn load() -> Result<grantwire_jose::Error, grantwire::Error> {
+///     let e = grantwire_jose::Error::EncryptedKey;
+///     Err(e)?
+/// }
+/// let e = load().unwrap_err();
+/// assert_eq!(e.kind(), grantwire::ErrorKind::Configuration);
+/// let source = std::error::Error::source(&e).unwrap();
+/// assert_eq!(source.downcast_ref(), Some(&grantwire_jose::Error::EncryptedKey));
+/// ```
+impl From<Error> for grantwire::Error {
+    fn from(e: Error) -> Self {
+        grantwire::Error::External {
+            kind: e.kind(),
+            source: grantwire::ErrorSource::new(e),
         }
     }
 }

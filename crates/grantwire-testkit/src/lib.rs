@@ -26,7 +26,7 @@
 //! let client = Client::new(server.authorization_server()?, auth)?;
 //! let request = ClientCredentials::new().to_request(&client, &mut Context::new(now, &mut entropy))?;
 //! let response = server.handle(&request, now, &mut entropy);
-//! let token = TokenResponse::parse(response.status(), response.headers(), response.body(), now)?;
+//! let token = TokenResponse::parse(&response, now)?;
 //! assert_eq!(token.scope().map(|s| s.as_str()), Some("read"));
 //! assert_eq!(server.counters().client("svc"), 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -256,8 +256,7 @@ fn token_request(s: &mut AuthServer, rng: &mut Rng, case: &Case<'_>) -> Option<R
             } else {
                 let resp = send(s, &with_cert(m, req), T0, rng);
                 assert_eq!(resp.status(), StatusCode::OK);
-                let tok = TokenResponse::parse(resp.status(), resp.headers(), resp.body(), at(T0))
-                    .unwrap();
+                let tok = TokenResponse::parse(&resp, at(T0)).unwrap();
                 let rt = tok.refresh_token().unwrap().secret().to_owned();
                 build(T0 + 1, rng, |c| {
                     RefreshGrant::new(RefreshToken::new(rt))
@@ -355,7 +354,7 @@ proptest! {
         };
         let resp = send(&mut s, &req, T0 + 1, &mut rng);
         prop_assert_eq!(resp.status(), StatusCode::OK, "{}", String::from_utf8_lossy(resp.body()));
-        let tok = TokenResponse::parse(resp.status(), resp.headers(), resp.body(), at(T0 + 1)).unwrap();
+        let tok = TokenResponse::parse(&resp, at(T0 + 1)).unwrap();
         let granted = tok.scope().cloned().unwrap_or_default();
         match &scope {
             Some(sc) => prop_assert!(granted.set_eq(sc)),

@@ -43,7 +43,7 @@ fn client_credentials_with_basic_issues_a_token_the_client_parses() {
     let resp = send(&mut s, &req, T0, &mut rng);
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["cache-control"], "no-store");
-    let tok = TokenResponse::parse(resp.status(), resp.headers(), resp.body(), at(T0)).unwrap();
+    let tok = TokenResponse::parse(&resp, at(T0)).unwrap();
     assert_eq!(tok.scope().unwrap().as_str(), "read");
     assert_eq!(tok.expires_at(), Some(at(T0 + 3600)));
     assert!(tok.refresh_token().is_none(), "RFC 6749 §4.4.3");
@@ -363,7 +363,7 @@ fn code_flow<A: grantwire::ClientAuthentication + Clone + 'static>(
         "{}",
         String::from_utf8_lossy(resp.body())
     );
-    TokenResponse::parse(resp.status(), resp.headers(), resp.body(), at(T0 + 1)).unwrap()
+    TokenResponse::parse(&resp, at(T0 + 1)).unwrap()
 }
 
 #[test]
@@ -386,7 +386,7 @@ fn authorization_code_with_pkce_and_refresh_rotation() {
     };
     let resp = send(&mut s, &refresh(&rt, &mut rng), T0 + 2, &mut rng);
     assert_eq!(resp.status(), StatusCode::OK);
-    let new = TokenResponse::parse(resp.status(), resp.headers(), resp.body(), at(T0 + 2)).unwrap();
+    let new = TokenResponse::parse(&resp, at(T0 + 2)).unwrap();
     let rt2 = new.refresh_token().unwrap().secret().to_owned();
     assert_ne!(rt, rt2);
     // The old refresh token stops working; its reuse revokes the whole grant (RFC 9700 §4.14.2).
@@ -810,7 +810,7 @@ fn faults_answer_in_order_and_are_counted() {
     .unwrap();
     let parse = |s: &mut grantwire_testkit::AuthServer| {
         let resp = send(s, &req, T0, &mut Rng(5));
-        let parsed = TokenResponse::parse(resp.status(), resp.headers(), resp.body(), at(T0));
+        let parsed = TokenResponse::parse(&resp, at(T0));
         (resp, parsed)
     };
     let (r, p) = parse(&mut s);

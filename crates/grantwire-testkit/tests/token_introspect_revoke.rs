@@ -6,7 +6,6 @@
 //! The TLS methods present their certificate the way a transport would: as a
 //! `PresentedCertificate` extension on the built request (RFC 8705 §2).
 
-use std::error::Error as StdError;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -22,9 +21,9 @@ use grantwire_testkit::{
     GrantType, IntrospectionPolicy, PresentedCertificate, ServerConfig,
 };
 
-// The jose→core error bridge lands separately; until then `Box<dyn Error>` carries both error
-// types under one `?` (the lead switches this to `grantwire::Error` after merging).
-type Result<T> = std::result::Result<T, Box<dyn StdError>>;
+// One error type under `?` for the core and grantwire-jose (its errors convert with their cause
+// kept as the source). The testkit's own set-up errors are unwrapped: they are not the client's.
+type Result<T> = std::result::Result<T, grantwire::Error>;
 
 const ISSUER: &str = "https://as.example";
 const HS_SECRET: &str = "a-client-secret-that-is-long-enough-for-hs256-0123456789";
@@ -39,7 +38,7 @@ fn es256_key() -> Result<SigningKey> {
         "{}/tests/fixtures/client-a-es256.private.jwk.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    let key = PrivateKey::from_jwk(&std::fs::read(path)?)?;
+    let key = PrivateKey::from_jwk(&std::fs::read(path).expect("test key file"))?;
     Ok(SigningKey::new(Algorithm::ES256, &key)?)
 }
 
@@ -57,11 +56,13 @@ fn registry(key: &SigningKey) -> Result<ClientRegistry> {
         ),
         (
             "hs",
-            ClientAuthConfig::client_secret_jwt(ClientSecret::new(HS_SECRET), Algorithm::HS256)?,
+            ClientAuthConfig::client_secret_jwt(ClientSecret::new(HS_SECRET), Algorithm::HS256)
+                .expect("testkit client"),
         ),
         (
             "pk",
-            ClientAuthConfig::private_key_jwt(key.jwks(), Algorithm::ES256)?,
+            ClientAuthConfig::private_key_jwt(key.jwks(), Algorithm::ES256)
+                .expect("testkit client"),
         ),
         (
             "mtls",
@@ -164,13 +165,15 @@ fn token(server: &mut AuthServer, client: &Client, ctx: &mut Context<'_>) -> Res
     let request = if client.method() == grantwire::AuthMethod::None {
         let mut fill = |b: &mut [u8]| b.fill(5);
         let verifier = PkceVerifier::generate(&mut fill);
-        let code = server.issue_authorization_code(
-            &AuthorizationCodeRequest::new("public", "alice")
-                .redirect_uri("https://app.example/cb")
-                .code_challenge_s256(verifier.challenge_s256()),
-            now(),
-            &mut fill,
-        )?;
+        let code = server
+            .issue_authorization_code(
+                &AuthorizationCodeRequest::new("public", "alice")
+                    .redirect_uri("https://app.example/cb")
+                    .code_challenge_s256(verifier.challenge_s256()),
+                now(),
+                &mut fill,
+            )
+            .expect("testkit issues a code");
         AuthorizationCodeGrant::new(SecretString::new(code.secret()))
             .redirect_uri("https://app.example/cb")
             .pkce_verifier(verifier)
@@ -178,16 +181,13 @@ fn token(server: &mut AuthServer, client: &Client, ctx: &mut Context<'_>) -> Res
     } else {
         ClientCredentials::new().to_request(client, ctx)?
     };
-    Ok(TokenResponse::from_http(
-        &send(server, client, request),
-        now(),
-    )?)
+    TokenResponse::parse(&send(server, client, request), now())
 }
 
 #[test]
 fn every_method_token_introspect_revoke_introspect_with_one_server_value() -> Result<()> {
     let key = es256_key()?;
-    let mut server = AuthServer::new(ServerConfig::new(ISSUER)?, registry(&key)?);
+    let mut server = AuthServer::new(ServerConfig::new(ISSUER).expect("issuer"), registry(&key)?);
     // The one server value every client and every request uses.
     let as_value: Arc<AuthorizationServer> = Arc::new(server.authorization_server()?);
     let rs = Client::new(
@@ -220,7 +220,7 @@ fn every_method_token_introspect_revoke_introspect_with_one_server_value() -> Re
             introspector,
             introspect.to_request(introspector, &mut ctx)?,
         );
-        let active = IntrospectionResponse::from_http(&answer, now())?;
+        let active = IntrospectionResponse::parse(&answer, now())?;
         assert!(active.is_active(), "{name}: a fresh token is active");
         assert_eq!(
             active
@@ -234,7 +234,7 @@ fn every_method_token_introspect_revoke_introspect_with_one_server_value() -> Re
         let revoke = RevocationRequest::access_token(token.access_token());
         let answer = send(&mut server, &client, revoke.to_request(&client, &mut ctx)?);
         assert_eq!(
-            RevocationOutcome::from_http(&answer, now())?,
+            RevocationOutcome::parse(&answer, now())?,
             RevocationOutcome::Revoked,
             "{name}"
         );
@@ -244,7 +244,7 @@ fn every_method_token_introspect_revoke_introspect_with_one_server_value() -> Re
             introspector,
             introspect.to_request(introspector, &mut ctx)?,
         );
-        let after = IntrospectionResponse::from_http(&answer, now())?;
+        let after = IntrospectionResponse::parse(&answer, now())?;
         assert!(!after.is_active(), "{name}: a revoked token is inactive");
         seen.push(client.method());
     }
@@ -263,7 +263,10 @@ fn every_method_token_introspect_revoke_introspect_with_one_server_value() -> Re
 /// typed configuration error at build time, before anything is sent.
 #[test]
 fn a_server_value_without_introspection_is_a_typed_error() -> Result<()> {
-    let server = AuthServer::new(ServerConfig::new(ISSUER)?, ClientRegistry::new());
+    let server = AuthServer::new(
+        ServerConfig::new(ISSUER).expect("issuer"),
+        ClientRegistry::new(),
+    );
     let full = server.authorization_server()?;
     let token_only = AuthorizationServer::new(full.token_endpoint().clone());
     let client = Client::new(

@@ -55,7 +55,8 @@ fn describe(result: Result<TokenResponse, Error>) {
                 t.scope().map(|s| s.as_str()).unwrap_or("(as requested)")
             );
             println!("  refresh:      {}", t.refresh_token().is_some());
-            println!("  quirks:       {:?}", t.quirks());
+            let quirks: Vec<&str> = t.quirks().iter().map(|q| q.as_str()).collect();
+            println!("  quirks:       {quirks:?}");
             println!("  debug:        {t:?}");
         }
         Err(Error::OAuth(e)) => {
@@ -68,7 +69,10 @@ fn describe(result: Result<TokenResponse, Error>) {
             }
             println!("  advice:       {}", e.advice());
         }
-        Err(other) => println!("  failure:      {other}"),
+        Err(other) => {
+            println!("  failure:      {other}");
+            println!("  kind:         {}", other.kind());
+        }
     }
 }
 
@@ -128,7 +132,7 @@ fn main() -> Result<(), Error> {
 
     println!("== response: success (RFC 6749 §5.1)");
     let ok = br#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer","expires_in":3600,"scope":"read write"}"#;
-    describe(TokenResponse::parse(StatusCode::OK, &json, ok, now));
+    describe(TokenResponse::parse((StatusCode::OK, &json, ok), now));
 
     println!("\n== response: OAuth error (RFC 6749 §5.2) with a Basic challenge");
     let mut err_headers = json.clone();
@@ -138,9 +142,7 @@ fn main() -> Result<(), Error> {
     );
     let err = br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#;
     describe(TokenResponse::parse(
-        StatusCode::UNAUTHORIZED,
-        &err_headers,
-        err,
+        (StatusCode::UNAUTHORIZED, &err_headers, err),
         now,
     ));
 
@@ -148,27 +150,23 @@ fn main() -> Result<(), Error> {
     let mut plain = HeaderMap::new();
     plain.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     let azure = br#"{"token_type":"Bearer","expires_in":"3599","ext_expires_in":"3599","expires_on":"1767229199","resource":"https://api.example.com","access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2ln"}"#;
-    describe(TokenResponse::parse(StatusCode::OK, &plain, azure, now));
+    describe(TokenResponse::parse((StatusCode::OK, &plain, azure), now));
 
     println!("\n== the same body under the strict profile");
     describe(TokenResponse::parse_with(
-        StatusCode::OK,
-        &plain,
-        azure,
+        (StatusCode::OK, &plain, azure),
         now,
         &ParseOptions::with_profile(Profile::Strict),
     ));
 
     println!("\n== response: GitHub style (HTTP 200 carrying an error)");
     let gh = br#"{"error":"bad_verification_code","error_description":"The code passed is incorrect or expired."}"#;
-    describe(TokenResponse::parse(StatusCode::OK, &json, gh, now));
+    describe(TokenResponse::parse((StatusCode::OK, &json, gh), now));
 
     println!("\n== response: an HTML error page from a proxy");
     let html = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
     describe(TokenResponse::parse(
-        StatusCode::BAD_GATEWAY,
-        &HeaderMap::new(),
-        html,
+        (StatusCode::BAD_GATEWAY, &HeaderMap::new(), html),
         now,
     ));
 

@@ -65,8 +65,8 @@ use http::StatusCode;
 
 use crate::endpoint::{Endpoint, Issuer};
 use crate::metadata::{Discovery, ServerMetadata};
+use crate::profile::ParseOptions;
 use crate::request::SecretRequest;
-use crate::response::ParseOptions;
 use crate::Error;
 
 /// One step of discovery: the issuer, the document to fetch now and those left to try.
@@ -160,14 +160,7 @@ impl Discover {
         now: SystemTime,
     ) -> Discovered {
         let status = response.status();
-        let parsed = ServerMetadata::parse_with(
-            status,
-            response.headers(),
-            response.body().as_ref(),
-            &self.issuer,
-            now,
-            &self.options,
-        );
+        let parsed = ServerMetadata::parse_with(response, &self.issuer, now, &self.options);
         let error = match parsed {
             Ok(md) => return Discovered::Metadata(Box::new(md)),
             Err(e) => e,
@@ -196,7 +189,10 @@ fn no_document_here(status: StatusCode, error: &Error) -> bool {
                     member: "(body)",
                     ..
                 }
-                | Error::MissingMember { member: "issuer" }
+                | Error::MissingMember {
+                    member: "issuer",
+                    ..
+                }
         );
     }
     // RFC 6585 §4 (429) and 5xx: the server is there but failing for now.

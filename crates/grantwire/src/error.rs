@@ -10,6 +10,10 @@ use crate::challenge::Challenge;
 /// ([`Error::OAuth`]) is kept apart from responses that make no sense, so a caller can match on
 /// `invalid_client` and show [`ErrorCode::advice`].
 ///
+/// Match on [`Error::kind`] to sort an error into one of four families without a wildcard; the
+/// enum itself is `#[non_exhaustive]` and grows. Every error that comes from a response carries
+/// the response's status and content type ([`Error::response`]).
+///
 /// No variant ever holds a secret, a token or a request body.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -20,14 +24,10 @@ pub enum Error {
     OAuth(Box<ErrorResponse>),
     /// The body is not JSON (nor a form, in the lenient profile). The snippet is bounded and has
     /// every token-like run of characters redacted.
-    #[error(
-        "the response is not JSON (HTTP {status}, content type {content_type:?}): {snippet:?}"
-    )]
+    #[error("the response is not JSON ({response}): {snippet:?}")]
     NotJson {
-        /// HTTP status.
-        status: u16,
-        /// The `Content-Type` header, when present.
-        content_type: Option<String>,
+        /// Status and content type.
+        response: ResponseInfo,
         /// The start of the body, redacted.
         snippet: String,
         /// `Retry-After`, when the server sent one (a 503 page often does).
@@ -38,6 +38,8 @@ pub enum Error {
     MissingMember {
         /// Member name.
         member: &'static str,
+        /// The response, once the parser attached it.
+        response: Option<ResponseInfo>,
     },
     /// A member has the wrong JSON type.
     #[error("the response member `{member}` is not {expected}")]
@@ -46,6 +48,8 @@ pub enum Error {
         member: &'static str,
         /// What was expected.
         expected: &'static str,
+        /// The response, once the parser attached it.
+        response: Option<ResponseInfo>,
     },
     /// A member has a value that cannot be right.
     #[error("the response member `{member}` is unacceptable: {reason}")]
@@ -54,21 +58,30 @@ pub enum Error {
         member: &'static str,
         /// Why.
         reason: &'static str,
+        /// The response, once the parser attached it.
+        response: Option<ResponseInfo>,
     },
     /// `expires_in` is negative, fractional, not a number, or absurdly large.
-    #[error("`expires_in` is unacceptable: {0}")]
-    InvalidExpiresIn(ExpiresInProblem),
+    #[error("`expires_in` is unacceptable: {problem}")]
+    InvalidExpiresIn {
+        /// What is wrong with it.
+        problem: ExpiresInProblem,
+        /// The response, once the parser attached it.
+        response: Option<ResponseInfo>,
+    },
     /// `token_type` names a type this client cannot use (RFC 6749 §7.1).
     #[error("unsupported token_type {token_type:?}: expected Bearer, DPoP or N_A")]
     UnsupportedTokenType {
-        /// The value sent (truncated to 64 characters).
+        /// The value sent (at most 64 characters, control characters replaced).
         token_type: String,
+        /// The response, once the parser attached it.
+        response: Option<ResponseInfo>,
     },
     /// A status that is neither success nor an OAuth error.
-    #[error("unexpected HTTP status {status} without an OAuth error body")]
+    #[error("unexpected HTTP status without an OAuth error body ({response})")]
     UnexpectedStatus {
-        /// HTTP status.
-        status: u16,
+        /// Status and content type.
+        response: ResponseInfo,
         /// `Retry-After`, when the server sent one.
         retry_after: Option<Duration>,
     },
@@ -79,24 +92,33 @@ pub enum Error {
         limit: usize,
         /// The body length.
         length: usize,
+        /// The response, once the parser attached it.
+        response: Option<ResponseInfo>,
     },
     /// The JSON nests deeper than the configured limit.
     #[error("the response JSON nests deeper than {limit} levels")]
     NestingTooDeep {
         /// The limit.
         limit: usize,
+        /// The response, once the parser attached it.
+        response: Option<ResponseInfo>,
     },
     /// The strict profile found a deviation from the RFC.
     #[error("strict profile: {rule}")]
     StrictViolation {
         /// The rule broken, with its RFC section.
         rule: &'static str,
+        /// The response, once the parser attached it.
+        response: Option<ResponseInfo>,
     },
-    /// A scope token has a character RFC 6749 §3.3 forbids.
+    /// A scope token has a character RFC 6749 §3.3 forbids: in a scope the caller built
+    /// (a configuration error) or in one a server sent (then `response` is set).
     #[error("invalid scope: {reason}")]
     InvalidScope {
         /// Why.
         reason: &'static str,
+        /// The response the scope came from; `None` for a scope the caller built.
+        response: Option<ResponseInfo>,
     },
     /// A scope holds more tokens than [`crate::Scope::MAX_TOKENS`] (counted as sent,
     /// duplicates included): no real grant comes near, and the cap bounds the work a hostile
@@ -105,6 +127,8 @@ pub enum Error {
     TooManyScopeTokens {
         /// The limit ([`crate::Scope::MAX_TOKENS`]).
         limit: usize,
+        /// The response the scope came from; `None` for a scope the caller built.
+        response: Option<ResponseInfo>,
     },
     /// A response member was sent more than once (RFC 8259 §4 leaves the meaning of
     /// duplicate names unpredictable). Refused under every profile before any member is read.
@@ -112,6 +136,8 @@ pub enum Error {
     DuplicateMember {
         /// The member name, as sent (at most 64 characters, control characters replaced).
         member: String,
+        /// The response, once the parser attached it.
+        response: Option<ResponseInfo>,
     },
     /// A URL could not be used.
     #[error("invalid URL: {reason}")]
@@ -166,27 +192,274 @@ pub enum Error {
         /// The metadata name of the endpoint (RFC 8414 §2), for example `introspection_endpoint`.
         endpoint: &'static str,
     },
-    /// A client-authentication method failed (for example a signer in `grantwire-jose`).
-    #[error("{method} client authentication failed: {message}")]
+    /// A client-authentication method failed for a reason retrying cannot fix (for example a
+    /// key a signer in `grantwire-jose` refuses). The cause is the [`std::error::Error::source`],
+    /// so a caller can downcast it to the signer's own error type.
+    #[error("{method} client authentication failed: {source}")]
     ClientAuthentication {
         /// The method.
         method: AuthMethod,
         /// What went wrong (never key material).
-        message: String,
+        #[source]
+        source: ErrorSource,
     },
     /// A client-authentication method could not complete for a reason that may pass: a remote
     /// signer or key store timed out or was unreachable. Custom signers return it so that a
-    /// retry (the token lifecycle's backoff) is worth it; see [`Error::is_configuration`].
-    #[error("{method} client authentication is temporarily unavailable: {message}")]
+    /// retry (the token lifecycle's backoff) is worth it; its kind is
+    /// [`ErrorKind::Unavailable`].
+    #[error("{method} client authentication is temporarily unavailable: {source}")]
     ClientAuthenticationUnavailable {
         /// The method.
         method: AuthMethod,
         /// What went wrong (never key material).
-        message: String,
+        #[source]
+        source: ErrorSource,
+    },
+    /// An error from a companion crate (`grantwire-jose` converts its own error into this one,
+    /// so one `?` works in a program using both), sorted into its family by that crate. The
+    /// original error is the [`std::error::Error::source`].
+    #[error("{source}")]
+    External {
+        /// The family the originating crate chose.
+        kind: ErrorKind,
+        /// The original error (never key material).
+        #[source]
+        source: ErrorSource,
     },
 }
 
+/// The four families of [`Error`], for a caller that wants to decide without matching every
+/// variant. Exhaustive on purpose: a `match` on it needs no wildcard, and a new [`Error`]
+/// variant always lands in one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The server said no: an OAuth error response (RFC 6749 §5.2) such as `invalid_client`
+    /// ([`Error::oauth`] has it). Show [`ErrorCode::advice`]; retry only where the code says so.
+    OAuth,
+    /// The server said nonsense: a body that is not JSON, a missing or ill-typed member, an
+    /// absurd value, a body too large or too deep, a duplicate member, a strict-profile
+    /// violation, or a status that is neither success nor an OAuth error. The server (or
+    /// something between) is broken; retrying later may help.
+    InvalidResponse,
+    /// You configured it wrong: a bad URL, an insecure endpoint, a duplicate or invalid
+    /// parameter, a scope the caller built badly, an assertion audience the request cannot
+    /// derive, a key the signer refuses. Repeating the same operation cannot succeed.
+    Configuration,
+    /// A local dependency failed for a reason that may pass (a remote signer or key store that
+    /// timed out). Nothing was sent or received; retrying with backoff is the right answer.
+    /// Kept apart from [`ErrorKind::Configuration`] because retrying helps, and from
+    /// [`ErrorKind::InvalidResponse`] because no server answered.
+    Unavailable,
+}
+
+impl ErrorKind {
+    /// A stable snake_case name: `oauth`, `invalid_response`, `configuration`, `unavailable`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::OAuth => "oauth",
+            ErrorKind::InvalidResponse => "invalid_response",
+            ErrorKind::Configuration => "configuration",
+            ErrorKind::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an error keeps of the response it came from: the HTTP status and the `Content-Type`
+/// (at most [`ResponseInfo::MAX_CONTENT_TYPE`] characters, control characters replaced, as
+/// [`bounded_text`] does, token-like runs in its parameters redacted as in
+/// [`crate::redacted_snippet`]). `Display` prints `HTTP 502, content type text/html` or
+/// `HTTP 502, no content type`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseInfo {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header, bounded and sanitised, when present.
+    pub content_type: Option<String>,
+}
+
+impl ResponseInfo {
+    /// Longest content type kept, in characters.
+    pub const MAX_CONTENT_TYPE: usize = 100;
+
+    /// The status and the bounded, sanitised `Content-Type` of a response.
+    pub fn new(status: http::StatusCode, headers: &http::HeaderMap) -> Self {
+        Self {
+            status: status.as_u16(),
+            content_type: headers.get(http::header::CONTENT_TYPE).map(|v| {
+                // The media type as sent; its parameters (server text that could echo anything)
+                // with every token-like run redacted, as in a body snippet.
+                let raw = String::from_utf8_lossy(v.as_bytes());
+                let (essence, params) = raw.split_once(';').unwrap_or((&raw, ""));
+                let mut ct = essence.trim().to_owned();
+                if !params.is_empty() {
+                    ct.push(';');
+                    ct.push_str(&crate::json::redacted_snippet(params.as_bytes()));
+                }
+                bounded_text(&ct, Self::MAX_CONTENT_TYPE)
+            }),
+        }
+    }
+}
+
+impl fmt::Display for ResponseInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}, ", self.status)?;
+        match &self.content_type {
+            // Filter again: the fields are public.
+            Some(ct) => write!(
+                f,
+                "content type {}",
+                bounded_text(ct, Self::MAX_CONTENT_TYPE)
+            ),
+            None => f.write_str("no content type"),
+        }
+    }
+}
+
+/// The cause of an error from outside the core (a signer, a key store, `grantwire-jose`): any
+/// `std::error::Error + Send + Sync`, shared so [`Error`] stays `Clone`. [`Error`]'s
+/// `source()` returns the original error itself, so it downcasts to its own type. Two values
+/// are equal when they share the same original error.
+///
+/// ```
+/// use grantwire::error::ErrorSource;
+/// let a = ErrorSource::new("the HSM did not answer");
+/// assert_eq!(a.to_string(), "the HSM did not answer");
+/// assert_eq!(a, a.clone());
+/// assert_ne!(a, ErrorSource::new("the HSM did not answer"));
+/// ```
+#[derive(Clone)]
+pub struct ErrorSource(std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl ErrorSource {
+    /// Wraps an error, or a message (`&str`, `String`) as an error.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        Self(std::sync::Arc::from(error.into()))
+    }
+}
+
+impl std::ops::Deref for ErrorSource {
+    type Target = dyn std::error::Error + Send + Sync + 'static;
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for ErrorSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for ErrorSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq for ErrorSource {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ErrorSource {}
+
 impl Error {
+    /// The family of this error; see [`ErrorKind`]. Every variant maps to exactly one.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::OAuth(_) => ErrorKind::OAuth,
+            Error::NotJson { .. }
+            | Error::MissingMember { .. }
+            | Error::WrongType { .. }
+            | Error::InvalidValue { .. }
+            | Error::InvalidExpiresIn { .. }
+            | Error::UnsupportedTokenType { .. }
+            | Error::UnexpectedStatus { .. }
+            | Error::BodyTooLarge { .. }
+            | Error::NestingTooDeep { .. }
+            | Error::StrictViolation { .. }
+            | Error::DuplicateMember { .. }
+            | Error::InvalidForm
+            | Error::InvalidHeader { .. } => ErrorKind::InvalidResponse,
+            // A scope is configuration when the caller built it, nonsense when a server sent it.
+            Error::InvalidScope { response, .. } | Error::TooManyScopeTokens { response, .. } => {
+                if response.is_some() {
+                    ErrorKind::InvalidResponse
+                } else {
+                    ErrorKind::Configuration
+                }
+            }
+            Error::InvalidUrl { .. }
+            | Error::InsecureEndpoint
+            | Error::DuplicateParameter { .. }
+            | Error::InvalidParameter { .. }
+            | Error::AudienceUnavailable { .. }
+            | Error::EndpointNotConfigured { .. }
+            | Error::ClientAuthentication { .. } => ErrorKind::Configuration,
+            Error::ClientAuthenticationUnavailable { .. } => ErrorKind::Unavailable,
+            Error::External { kind, .. } => *kind,
+        }
+    }
+
+    /// The status and content type of the response this error came from, for every error a
+    /// response parser returns; `None` for errors that did not come from a response.
+    pub fn response(&self) -> Option<ResponseInfo> {
+        match self {
+            Error::OAuth(e) => Some(ResponseInfo {
+                status: e.status,
+                content_type: e.content_type.clone(),
+            }),
+            Error::NotJson { response, .. } | Error::UnexpectedStatus { response, .. } => {
+                Some(response.clone())
+            }
+            Error::MissingMember { response, .. }
+            | Error::WrongType { response, .. }
+            | Error::InvalidValue { response, .. }
+            | Error::InvalidExpiresIn { response, .. }
+            | Error::UnsupportedTokenType { response, .. }
+            | Error::BodyTooLarge { response, .. }
+            | Error::NestingTooDeep { response, .. }
+            | Error::StrictViolation { response, .. }
+            | Error::InvalidScope { response, .. }
+            | Error::TooManyScopeTokens { response, .. }
+            | Error::DuplicateMember { response, .. } => response.clone(),
+            _ => None,
+        }
+    }
+
+    /// Attaches the response this error came from, where the error has room for it and none is
+    /// set yet. The parsers call it on every error they return.
+    pub(crate) fn with_response(mut self, info: impl FnOnce() -> ResponseInfo) -> Self {
+        match &mut self {
+            Error::MissingMember { response, .. }
+            | Error::WrongType { response, .. }
+            | Error::InvalidValue { response, .. }
+            | Error::InvalidExpiresIn { response, .. }
+            | Error::UnsupportedTokenType { response, .. }
+            | Error::BodyTooLarge { response, .. }
+            | Error::NestingTooDeep { response, .. }
+            | Error::StrictViolation { response, .. }
+            | Error::InvalidScope { response, .. }
+            | Error::TooManyScopeTokens { response, .. }
+            | Error::DuplicateMember { response, .. }
+                if response.is_none() =>
+            {
+                *response = Some(info());
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// How long the server asked to wait before retrying, from whichever failure carried it.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -205,27 +478,53 @@ impl Error {
             _ => None,
         }
     }
-}
 
-impl Error {
-    /// Whether this error comes from the caller's configuration (endpoint, parameters, scope,
-    /// client authentication: a bad key, a missing issuer for the audience, ...), so repeating
-    /// the same operation cannot succeed until the configuration changes. `false` for server
-    /// answers, unparsable responses and [`Error::ClientAuthenticationUnavailable`]. The token
-    /// lifecycle halts on a request that cannot be built for a configuration error and retries
-    /// the others with backoff.
+    /// Whether this error comes from the caller's configuration: `kind() ==
+    /// ErrorKind::Configuration` (endpoint, parameters, a scope the caller built, client
+    /// authentication: a bad key, a missing issuer for the audience, ...), so repeating the
+    /// same operation cannot succeed until the configuration changes. `false` for server
+    /// answers, unparsable responses and [`ErrorKind::Unavailable`]. The token lifecycle halts
+    /// on a request that cannot be built for a configuration error and retries the others with
+    /// backoff.
     pub fn is_configuration(&self) -> bool {
-        matches!(
-            self,
-            Error::InvalidScope { .. }
-                | Error::InvalidUrl { .. }
-                | Error::InsecureEndpoint
-                | Error::DuplicateParameter { .. }
-                | Error::InvalidParameter { .. }
-                | Error::AudienceUnavailable { .. }
-                | Error::EndpointNotConfigured { .. }
-                | Error::ClientAuthentication { .. }
-        )
+        self.kind() == ErrorKind::Configuration
+    }
+
+    pub(crate) fn missing(member: &'static str) -> Self {
+        Error::MissingMember {
+            member,
+            response: None,
+        }
+    }
+
+    pub(crate) fn wrong_type(member: &'static str, expected: &'static str) -> Self {
+        Error::WrongType {
+            member,
+            expected,
+            response: None,
+        }
+    }
+
+    pub(crate) fn invalid_value(member: &'static str, reason: &'static str) -> Self {
+        Error::InvalidValue {
+            member,
+            reason,
+            response: None,
+        }
+    }
+
+    pub(crate) fn expires_in(problem: ExpiresInProblem) -> Self {
+        Error::InvalidExpiresIn {
+            problem,
+            response: None,
+        }
+    }
+
+    pub(crate) fn strict(rule: &'static str) -> Self {
+        Error::StrictViolation {
+            rule,
+            response: None,
+        }
     }
 }
 
@@ -421,6 +720,9 @@ pub struct ErrorResponse {
     pub error_uri: Option<String>,
     /// The HTTP status.
     pub status: u16,
+    /// The response's `Content-Type` (bounded and sanitised as in [`ResponseInfo`]), when the
+    /// parser saw one.
+    pub content_type: Option<String>,
     /// Parsed `WWW-Authenticate` challenges (empty when absent or malformed).
     pub challenges: Vec<Challenge>,
     /// How long the server asks the client to wait, when it said so.
@@ -435,6 +737,7 @@ impl ErrorResponse {
             error_description: None,
             error_uri: None,
             status,
+            content_type: None,
             challenges: Vec::new(),
             retry_after: None,
         }

@@ -19,7 +19,7 @@
 //!
 //! let now = UNIX_EPOCH + Duration::from_secs(1_419_350_000);
 //! let body = br#"{"active":true,"client_id":"l238j323ds-23ij4","scope":"read write dolphin","exp":1419356238}"#;
-//! match IntrospectionResponse::parse(http::StatusCode::OK, &http::HeaderMap::new(), body, now)? {
+//! match IntrospectionResponse::parse((http::StatusCode::OK, &http::HeaderMap::new(), body), now)? {
 //!     IntrospectionResponse::Active(info) => assert!(info.scope().unwrap().contains("dolphin")),
 //!     IntrospectionResponse::Inactive => unreachable!(),
 //! }
@@ -29,16 +29,16 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::header::CONTENT_TYPE;
-use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::auth::Context;
-use crate::challenge::parse_retry_after;
 use crate::client::Client;
 use crate::json::{self, Member};
+use crate::parse::{
+    opt_str, read_members, read_scope, success_checks, unexpected_status, ResponseView,
+};
+use crate::profile::{ParseOptions, Profile, Quirk, Quirks};
 use crate::request::SecretRequest;
-use crate::response::{read_members, read_scope, ParseOptions, Profile, Quirk, Quirks};
 use crate::secret::{AccessToken, ClientId, RefreshToken, SecretString};
 use crate::token_request::{token_request_methods, TokenRequest};
 use crate::{Error, Scope};
@@ -73,51 +73,39 @@ pub enum IntrospectionResponse {
 }
 
 impl IntrospectionResponse {
-    /// Parses with the default profile and limits.
-    pub fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
+    /// Parses with the default profile and limits; see [`IntrospectionResponse::parse_with`].
+    pub fn parse<'a>(
+        response: impl Into<ResponseView<'a>>,
         now: SystemTime,
     ) -> Result<Self, Error> {
-        Self::parse_with(status, headers, body, now, &ParseOptions::default())
-    }
-
-    /// Parses an `http::Response` with the default profile and limits.
-    pub fn from_http<B: AsRef<[u8]>>(
-        response: &http::Response<B>,
-        now: SystemTime,
-    ) -> Result<Self, Error> {
-        Self::parse(
-            response.status(),
-            response.headers(),
-            response.body().as_ref(),
-            now,
-        )
+        Self::parse_with(response, now, &ParseOptions::default())
     }
 
     /// Parses an introspection response (RFC 7662 §2.2) under `opts`: size and depth limits,
     /// the profile's tolerance for statuses, content types and `null` members. An `error` member
     /// (RFC 7662 §2.3 points at RFC 6749 §5.2) gives [`Error::OAuth`]; `now` turns
-    /// `Retry-After` into a duration.
+    /// `Retry-After` into a duration. Every error carries the response's status and content
+    /// type ([`Error::response`]).
     ///
     /// `active` must be a JSON boolean under every profile: the string `"false"` is not
     /// `false`, and guessing would hand out claims of a dead token.
-    pub fn parse_with(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
+    pub fn parse_with<'a>(
+        response: impl Into<ResponseView<'a>>,
         now: SystemTime,
         opts: &ParseOptions,
     ) -> Result<Self, Error> {
+        let r = response.into();
+        Self::read(r, now, opts).map_err(|e| e.with_response(|| r.info()))
+    }
+
+    fn read(r: ResponseView<'_>, now: SystemTime, opts: &ParseOptions) -> Result<Self, Error> {
         let mut quirks = Quirks::default();
-        let members = read_members(status, headers, body, now, opts, &mut quirks)?;
-        if !status.is_success() {
-            return Err(unexpected_status(status, headers, now));
+        let members = read_members(r, now, opts, &mut quirks)?;
+        if !r.status.is_success() {
+            return Err(unexpected_status(r, now));
         }
         success_checks(
-            status,
-            headers,
+            r,
             opts,
             [
                 "RFC 7662 §2.2: an introspection response has status 200",
@@ -127,13 +115,13 @@ impl IntrospectionResponse {
         )?;
         // Duplicate members were refused by `read_members`, for every profile.
         let active = match members.iter().find(|(k, _)| k == "active") {
-            None => return Err(Error::MissingMember { member: "active" }),
+            None => return Err(Error::missing("active")),
             Some((_, Member::Bool(b))) => *b,
             Some(_) => {
-                return Err(Error::WrongType {
-                    member: "active",
-                    expected: "a JSON boolean (RFC 7662 §2.2)",
-                })
+                return Err(Error::wrong_type(
+                    "active",
+                    "a JSON boolean (RFC 7662 §2.2)",
+                ))
             }
         };
         if !active {
@@ -156,80 +144,6 @@ impl IntrospectionResponse {
     }
 }
 
-/// The failure for a non-2xx answer without an OAuth error body.
-pub(crate) fn unexpected_status(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Error {
-    Error::UnexpectedStatus {
-        status: status.as_u16(),
-        retry_after: retry_after(headers, now),
-    }
-}
-
-/// `Retry-After` (RFC 9110 §10.2.3) as a duration from `now`, when present and valid.
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    headers
-        .get(http::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, now).ok())
-}
-
-/// Status and content-type checks shared by the non-token success responses; `rules` are the
-/// strict profile's messages for a status other than 200 and a content type other than JSON.
-pub(crate) fn success_checks(
-    status: StatusCode,
-    headers: &HeaderMap,
-    opts: &ParseOptions,
-    rules: [&'static str; 2],
-    quirks: &mut Quirks,
-) -> Result<(), Error> {
-    let strict = opts.profile == Profile::Strict;
-    if status != StatusCode::OK {
-        if strict {
-            return Err(Error::StrictViolation { rule: rules[0] });
-        }
-        quirks.add(Quirk::NonOkSuccessStatus);
-    }
-    if !quirks.contains(Quirk::FormEncodedBody) && !is_json(headers) {
-        if strict {
-            return Err(Error::StrictViolation { rule: rules[1] });
-        }
-        quirks.add(Quirk::ContentTypeNotJson);
-    }
-    Ok(())
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            let essence = ct.split(';').next().unwrap_or("").trim();
-            essence.eq_ignore_ascii_case("application/json")
-                || (essence.contains('/')
-                    && essence.len() > 5
-                    && essence.as_bytes()[essence.len() - 5..].eq_ignore_ascii_case(b"+json"))
-        })
-}
-
-/// Reads an optional string member; `null` is absent outside the strict profile.
-pub(crate) fn opt_str(
-    m: Member<'_>,
-    name: &'static str,
-    opts: &ParseOptions,
-    quirks: &mut Quirks,
-) -> Result<Option<String>, Error> {
-    match m {
-        Member::Str(s) => Ok(Some(s.into_owned())),
-        Member::Null if opts.profile != Profile::Strict => {
-            quirks.add(Quirk::NullMember);
-            Ok(None)
-        }
-        _ => Err(Error::WrongType {
-            member: name,
-            expected: "a string",
-        }),
-    }
-}
-
 /// Reads a NumericDate (RFC 7519 §2): seconds since the epoch, possibly fractional.
 fn numeric_date(
     m: Member<'_>,
@@ -237,14 +151,8 @@ fn numeric_date(
     opts: &ParseOptions,
     quirks: &mut Quirks,
 ) -> Result<Option<SystemTime>, Error> {
-    let too_large = Error::InvalidValue {
-        member: name,
-        reason: "a NumericDate beyond representable time",
-    };
-    let negative = Error::InvalidValue {
-        member: name,
-        reason: "a NumericDate before 1970",
-    };
+    let too_large = Error::invalid_value(name, "a NumericDate beyond representable time");
+    let negative = Error::invalid_value(name, "a NumericDate before 1970");
     let d = match m {
         Member::U64(n) => Duration::from_secs(n),
         Member::I64(_) => return Err(negative),
@@ -257,10 +165,10 @@ fn numeric_date(
             return Ok(None);
         }
         _ => {
-            return Err(Error::WrongType {
-                member: name,
-                expected: "a NumericDate (seconds since 1970, RFC 7519 §2)",
-            })
+            return Err(Error::wrong_type(
+                name,
+                "a NumericDate (seconds since 1970, RFC 7519 §2)",
+            ))
         }
     };
     UNIX_EPOCH.checked_add(d).map(Some).ok_or(too_large)
@@ -273,10 +181,7 @@ pub(crate) fn string_or_array(
     opts: &ParseOptions,
     quirks: &mut Quirks,
 ) -> Result<Vec<String>, Error> {
-    let wrong = Error::WrongType {
-        member: name,
-        expected: "a string or an array of strings",
-    };
+    let wrong = Error::wrong_type(name, "a string or an array of strings");
     match m {
         Member::Str(s) => Ok(vec![s.into_owned()]),
         Member::Array(items) => items
@@ -314,6 +219,7 @@ pub struct ActiveToken {
     jti: Option<String>,
     cnf: Option<Map<String, Value>>,
     extra: Map<String, Value>,
+    members: Vec<(String, Value)>,
     quirks: Quirks,
 }
 
@@ -347,8 +253,13 @@ impl ActiveToken {
         opts: &ParseOptions,
         mut quirks: Quirks,
     ) -> Result<Self, Error> {
-        let mut t = ActiveToken::default();
+        let mut t = ActiveToken {
+            members: Vec::with_capacity(members.len()),
+            ..ActiveToken::default()
+        };
         for (k, v) in members {
+            // The wire form first, as received: bounded by the body limits the reader enforced.
+            t.members.push((k.to_string(), v.clone().into_value()));
             match &*k {
                 "active" => {}
                 "scope" => t.scope = read_scope(v, opts, &mut quirks)?.filter(|s| !s.is_empty()),
@@ -371,12 +282,7 @@ impl ActiveToken {
                             quirks.add(Quirk::NullMember);
                             None
                         }
-                        _ => {
-                            return Err(Error::WrongType {
-                                member: "cnf",
-                                expected: "a JSON object (RFC 7800 §3.1)",
-                            })
-                        }
+                        _ => return Err(Error::wrong_type("cnf", "a JSON object (RFC 7800 §3.1)")),
                     }
                 }
                 _ => {
@@ -445,6 +351,34 @@ impl ActiveToken {
         self.quirks
     }
 
+    /// Every member of the response as the server sent it, in the order it sent them (`active`
+    /// included), before any typed reading: `aud` as a string or an array, times as the numbers
+    /// sent, `scope` as the string (or, in the lenient profile, the array) received. For a tool
+    /// that prints exactly what the server said; the typed accessors above are what to act on.
+    /// Bounded by [`ParseOptions::max_body_bytes`] and [`ParseOptions::max_depth`]. Values may
+    /// be sensitive: `Debug` prints none.
+    ///
+    /// ```
+    /// use grantwire::IntrospectionResponse;
+    /// let body = br#"{"active":true,"aud":"https://rs.example","exp":1419356238,"scope":"read  write"}"#;
+    /// let r = IntrospectionResponse::parse((http::StatusCode::OK, &http::HeaderMap::new(), body), std::time::UNIX_EPOCH)?;
+    /// let t = r.active().unwrap();
+    /// assert_eq!(t.aud(), ["https://rs.example"]);
+    /// let names: Vec<&str> = t.members().iter().map(|(k, _)| k.as_str()).collect();
+    /// assert_eq!(names, ["active", "aud", "exp", "scope"]);
+    /// assert_eq!(t.members()[1].1, "https://rs.example");
+    /// assert_eq!(t.members()[3].1, "read  write");
+    /// # Ok::<(), grantwire::Error>(())
+    /// ```
+    pub fn members(&self) -> &[(String, Value)] {
+        &self.members
+    }
+
+    /// The member `name` as the server sent it (see [`ActiveToken::members`]).
+    pub fn member(&self, name: &str) -> Option<&Value> {
+        self.members.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
     /// Whether the claims allow use at `now`: not past `exp`, not before `nbf`. The server
     /// already judged the token active; this guards against a cached answer going stale.
     pub fn is_usable_at(&self, now: SystemTime) -> bool {
@@ -460,8 +394,9 @@ impl ActiveToken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ClientSecret, ClientSecretBasic, ClientSecretPost};
-    use http::HeaderValue;
+    use crate::{ClientSecret, ClientSecretBasic, ClientSecretPost, ResponseInfo};
+    use http::header::CONTENT_TYPE;
+    use http::{HeaderMap, HeaderValue, StatusCode};
 
     fn json_headers() -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -471,9 +406,7 @@ mod tests {
 
     fn parse(body: &[u8]) -> Result<IntrospectionResponse, Error> {
         IntrospectionResponse::parse(
-            StatusCode::OK,
-            &json_headers(),
-            body,
+            (StatusCode::OK, &json_headers(), body),
             UNIX_EPOCH + Duration::from_secs(1_419_350_000),
         )
     }
@@ -585,16 +518,17 @@ mod tests {
                 })
             ));
         }
-        assert_eq!(
+        assert!(matches!(
             parse(br#"{"scope":"a"}"#),
-            Err(Error::MissingMember { member: "active" })
-        );
-        assert_eq!(
-            parse(br#"{"active":false,"active":true}"#),
-            Err(Error::DuplicateMember {
-                member: "active".into()
+            Err(Error::MissingMember {
+                member: "active",
+                response: Some(_)
             })
-        );
+        ));
+        assert!(matches!(
+            parse(br#"{"active":false,"active":true}"#),
+            Err(Error::DuplicateMember { member, .. }) if member == "active"
+        ));
         // Inactive whatever else it says, even members that would not parse.
         assert_eq!(
             parse(br#"{"active":false,"exp":-5,"scope":7,"aud":{"x":1},"sub":"jdoe"}"#).unwrap(),
@@ -627,7 +561,7 @@ mod tests {
             let e = parse(body).unwrap_err();
             let got = match e {
                 Error::WrongType { member, .. } | Error::InvalidValue { member, .. } => member,
-                Error::DuplicateMember { member } if member == "sub" => "sub",
+                Error::DuplicateMember { member, .. } if member == "sub" => "sub",
                 other => panic!("{other:?}"),
             };
             assert_eq!(got, member);
@@ -638,21 +572,24 @@ mod tests {
     fn errors_limits_and_profiles() {
         let now = UNIX_EPOCH;
         let e = IntrospectionResponse::parse(
-            StatusCode::UNAUTHORIZED,
-            &json_headers(),
-            br#"{"error":"invalid_client"}"#,
+            (
+                StatusCode::UNAUTHORIZED,
+                &json_headers(),
+                br#"{"error":"invalid_client"}"#,
+            ),
             now,
         )
         .unwrap_err();
         assert_eq!(e.oauth().unwrap().error, crate::ErrorCode::InvalidClient);
         assert!(matches!(
             IntrospectionResponse::parse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &json_headers(),
-                b"{}",
+                (StatusCode::INTERNAL_SERVER_ERROR, &json_headers(), b"{}"),
                 now
             ),
-            Err(Error::UnexpectedStatus { status: 500, .. })
+            Err(Error::UnexpectedStatus {
+                response: ResponseInfo { status: 500, .. },
+                ..
+            })
         ));
         let opts = ParseOptions {
             max_body_bytes: 16,
@@ -660,9 +597,11 @@ mod tests {
         };
         assert!(matches!(
             IntrospectionResponse::parse_with(
-                StatusCode::OK,
-                &json_headers(),
-                br#"{"active":true,"x":"yyyyyy"}"#,
+                (
+                    StatusCode::OK,
+                    &json_headers(),
+                    br#"{"active":true,"x":"yyyyyy"}"#
+                ),
                 now,
                 &opts
             ),
@@ -671,9 +610,7 @@ mod tests {
         let strict = ParseOptions::with_profile(Profile::Strict);
         assert!(matches!(
             IntrospectionResponse::parse_with(
-                StatusCode::OK,
-                &HeaderMap::new(),
-                br#"{"active":true}"#,
+                (StatusCode::OK, &HeaderMap::new(), br#"{"active":true}"#),
                 now,
                 &strict
             ),
@@ -681,18 +618,22 @@ mod tests {
         ));
         assert!(matches!(
             IntrospectionResponse::parse_with(
-                StatusCode::OK,
-                &json_headers(),
-                br#"{"active":true,"sub":null}"#,
+                (
+                    StatusCode::OK,
+                    &json_headers(),
+                    br#"{"active":true,"sub":null}"#
+                ),
                 now,
                 &strict
             ),
             Err(Error::WrongType { member: "sub", .. })
         ));
         let r = IntrospectionResponse::parse(
-            StatusCode::OK,
-            &HeaderMap::new(),
-            br#"{"active":true,"sub":null}"#,
+            (
+                StatusCode::OK,
+                &HeaderMap::new(),
+                br#"{"active":true,"sub":null}"#,
+            ),
             now,
         )
         .unwrap();
@@ -700,9 +641,11 @@ mod tests {
         assert!(q.contains(Quirk::ContentTypeNotJson) && q.contains(Quirk::NullMember));
         let lenient = ParseOptions::with_profile(Profile::Lenient);
         let r = IntrospectionResponse::parse_with(
-            StatusCode::OK,
-            &json_headers(),
-            br#"{"active":true,"scope":["a","b"]}"#,
+            (
+                StatusCode::OK,
+                &json_headers(),
+                br#"{"active":true,"scope":["a","b"]}"#,
+            ),
             now,
             &lenient,
         )

@@ -26,7 +26,7 @@
 //! // `http::Request<Vec<u8>>` whose body nothing wipes.
 //! // ... any transport sends `request` and returns status, headers and body ...
 //! let body = br#"{"access_token":"mF_9.B5f-4.1JqM","token_type":"Bearer","expires_in":3600}"#;
-//! let token = TokenResponse::parse(http::StatusCode::OK, &http::HeaderMap::new(), body, now)?;
+//! let token = TokenResponse::parse((http::StatusCode::OK, &http::HeaderMap::new(), body), now)?;
 //! assert_eq!(token.expires_at(), Some(now + Duration::from_secs(3600)));
 //! # Ok::<(), grantwire::Error>(())
 //! ```
@@ -39,7 +39,11 @@
 //!   `client_secret_basic`, `client_secret_post`, `tls_client_auth` and
 //!   `self_signed_tls_client_auth` built in; `grantwire-jose` adds the JWT methods.
 //! - Token responses (RFC 6749 §5.1) and OAuth error responses (§5.2) under a [`Profile`],
-//!   `WWW-Authenticate` (RFC 6750 §3) and `Retry-After` (RFC 9110 §10.2.3).
+//!   `WWW-Authenticate` (RFC 6750 §3) and `Retry-After` (RFC 9110 §10.2.3). Every parser takes
+//!   an `&http::Response<B>` or a `(status, &headers, &body)` tuple ([`ResponseView`]).
+//! - One error type, [`Error`], sorted by [`Error::kind`] into the server saying no, the server
+//!   saying nonsense, a configuration mistake and a transient local failure; every error from a
+//!   response carries its status and content type ([`Error::response`]).
 //! - Introspection (RFC 7662, [`introspection`]), revocation (RFC 7009, [`revocation`]) and
 //!   server metadata (RFC 8414 and OpenID discovery, [`metadata`]) messages, with helpers that pick
 //!   a client-authentication method and signing algorithm from the metadata.
@@ -77,7 +81,9 @@ pub mod introspection;
 mod json;
 pub mod lifecycle;
 pub mod metadata;
+pub mod parse;
 pub mod pkce;
+pub mod profile;
 pub mod providers;
 pub mod request;
 pub mod response;
@@ -98,16 +104,18 @@ pub use challenge::Challenge;
 pub use client::Client;
 pub use discovery::{Discover, Discovered};
 pub use endpoint::{Endpoint, Issuer};
-pub use error::{Error, ErrorCode, ErrorResponse, ExpiresInProblem};
+pub use error::{
+    Error, ErrorCode, ErrorKind, ErrorResponse, ErrorSource, ExpiresInProblem, ResponseInfo,
+};
 pub use grant::{
     AuthorizationCodeGrant, ClientCredentials, JwtBearer, RefreshGrant, TokenExchange,
 };
 pub use json::{redacted_snippet, SNIPPET_LEN};
+pub use parse::{parse_error_response, ResponseView};
 pub use pkce::{AuthorizationRequest, PkceVerifier, State};
+pub use profile::{ParseOptions, Profile, Quirk, Quirks};
 pub use request::{SecretBody, SecretRequest};
-pub use response::{
-    parse_error_response, Expiry, ParseOptions, Profile, Quirk, Quirks, TokenResponse, TokenType,
-};
+pub use response::{Expiry, TokenResponse, TokenType};
 pub use scope::Scope;
 pub use secret::{AccessToken, ClientId, ClientSecret, RefreshToken, SecretString};
 pub use server::AuthorizationServer;

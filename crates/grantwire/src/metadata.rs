@@ -19,7 +19,7 @@
 //! let body = br#"{"issuer":"https://example.com/issuer1","token_endpoint":"https://example.com/issuer1/token",
 //!   "token_endpoint_auth_methods_supported":["client_secret_basic","private_key_jwt"],
 //!   "token_endpoint_auth_signing_alg_values_supported":["RS256","ES256"]}"#;
-//! let md = ServerMetadata::parse(http::StatusCode::OK, &http::HeaderMap::new(), body, &issuer, UNIX_EPOCH)?;
+//! let md = ServerMetadata::parse((http::StatusCode::OK, &http::HeaderMap::new(), body), &issuer, UNIX_EPOCH)?;
 //! let method = md.choose_token_auth_method(&[AuthMethod::ClientSecretBasic, AuthMethod::PrivateKeyJwt]);
 //! assert_eq!(method, Some(AuthMethod::PrivateKeyJwt));
 //! assert_eq!(md.choose_token_signing_alg(AuthMethod::PrivateKeyJwt, &["ES256"]), Some("ES256"));
@@ -30,15 +30,15 @@ use std::fmt;
 use std::time::SystemTime;
 
 use http::header::{HeaderValue, ACCEPT};
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, Method};
 use serde_json::{Map, Value};
 
 use crate::auth::AuthMethod;
 use crate::endpoint::{Endpoint, Issuer};
-use crate::introspection::{opt_str, success_checks, unexpected_status};
 use crate::json::Member;
+use crate::parse::{opt_str, read_members, success_checks, unexpected_status, ResponseView};
+use crate::profile::{ParseOptions, Profile, Quirk, Quirks};
 use crate::request::SecretRequest;
-use crate::response::{read_members, ParseOptions, Profile, Quirk, Quirks};
 use crate::server::AuthorizationServer;
 use crate::Error;
 
@@ -189,10 +189,7 @@ fn string_list(
     opts: &ParseOptions,
     quirks: &mut Quirks,
 ) -> Result<Option<Vec<String>>, Error> {
-    let wrong = || Error::WrongType {
-        member: name,
-        expected: "a JSON array of strings",
-    };
+    let wrong = || Error::wrong_type(name, "a JSON array of strings");
     match m {
         Member::Array(items) => items
             .into_iter()
@@ -212,64 +209,49 @@ fn string_list(
 
 impl ServerMetadata {
     /// Parses a metadata document with the default profile and limits, checking that its
-    /// `issuer` equals `expected` (RFC 8414 §3.3).
-    pub fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
+    /// `issuer` equals `expected` (RFC 8414 §3.3); see [`ServerMetadata::parse_with`].
+    pub fn parse<'a>(
+        response: impl Into<ResponseView<'a>>,
         expected: &Issuer,
         now: SystemTime,
     ) -> Result<Self, Error> {
-        Self::parse_with(
-            status,
-            headers,
-            body,
-            expected,
-            now,
-            &ParseOptions::default(),
-        )
+        Self::parse_with(response, expected, now, &ParseOptions::default())
     }
 
-    /// Parses an `http::Response` with the default profile and limits.
-    pub fn from_http<B: AsRef<[u8]>>(
-        response: &http::Response<B>,
-        expected: &Issuer,
-        now: SystemTime,
-    ) -> Result<Self, Error> {
-        Self::parse(
-            response.status(),
-            response.headers(),
-            response.body().as_ref(),
-            expected,
-            now,
-        )
-    }
-
-    /// Parses a metadata document (RFC 8414 §3.2) under `opts`.
+    /// Parses a metadata document (RFC 8414 §3.2), an `&http::Response<B>` or a
+    /// `(status, &headers, &body)` tuple ([`ResponseView`]), under `opts`.
     ///
     /// The `issuer` member MUST be identical to the issuer the document was requested for
     /// (RFC 8414 §3.3, OpenID Connect Discovery §4.3); otherwise the document is refused with
     /// [`Error::InvalidValue`] on `issuer`, since an attacker's document could redirect the
     /// client's credentials. The strict profile also requires `response_types_supported`
     /// (REQUIRED in RFC 8414 §2), refuses `none` among signing algorithms, status other than
-    /// 200 and non-JSON content types.
-    pub fn parse_with(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
+    /// 200 and non-JSON content types. Every error carries the response's status and content
+    /// type ([`Error::response`]).
+    pub fn parse_with<'a>(
+        response: impl Into<ResponseView<'a>>,
+        expected: &Issuer,
+        now: SystemTime,
+        opts: &ParseOptions,
+    ) -> Result<Self, Error> {
+        let r = response.into();
+        Self::read(r, expected, now, opts).map_err(|e| e.with_response(|| r.info()))
+    }
+
+    fn read(
+        r: ResponseView<'_>,
         expected: &Issuer,
         now: SystemTime,
         opts: &ParseOptions,
     ) -> Result<Self, Error> {
         let strict = opts.profile == Profile::Strict;
         let mut quirks = Quirks::default();
-        let members = read_members(status, headers, body, now, opts, &mut quirks)?;
-        if !status.is_success() {
-            return Err(unexpected_status(status, headers, now));
+        let members = read_members(r, now, opts, &mut quirks)?;
+        if !r.status.is_success() {
+            return Err(unexpected_status(r, now));
         }
         success_checks(
-            status,
-            headers,
+            r,
             opts,
             [
                 "RFC 8414 §3.2: metadata is answered with status 200",
@@ -301,13 +283,12 @@ impl ServerMetadata {
             }
         }
         match issuer {
-            None => return Err(Error::MissingMember { member: "issuer" }),
+            None => return Err(Error::missing("issuer")),
             Some(i) if i != expected.as_str() => {
-                return Err(Error::InvalidValue {
-                    member: "issuer",
-                    reason:
-                        "differs from the issuer the metadata was requested for (RFC 8414 §3.3)",
-                })
+                return Err(Error::invalid_value(
+                    "issuer",
+                    "differs from the issuer the metadata was requested for (RFC 8414 §3.3)",
+                ))
             }
             Some(_) => {}
         }
@@ -317,17 +298,15 @@ impl ServerMetadata {
             lists;
         if strict {
             if response_types_supported.is_none() {
-                return Err(Error::StrictViolation {
-                    rule: "RFC 8414 §2: response_types_supported is REQUIRED",
-                });
+                return Err(Error::strict(
+                    "RFC 8414 §2: response_types_supported is REQUIRED",
+                ));
             }
             if token_endpoint_auth_signing_alg_values_supported
                 .as_ref()
                 .is_some_and(|a| a.iter().any(|x| x == "none"))
             {
-                return Err(Error::StrictViolation {
-                    rule: "RFC 8414 §2: the value none MUST NOT be used in token_endpoint_auth_signing_alg_values_supported",
-                });
+                return Err(Error::strict("RFC 8414 §2: the value none MUST NOT be used in token_endpoint_auth_signing_alg_values_supported"));
             }
         }
         Ok(Self {
@@ -519,12 +498,14 @@ fn endpoint(url: &str, name: &'static str, allow_http: bool) -> Result<Endpoint,
     } else {
         Endpoint::parse(url)
     };
-    parsed.map_err(|e| Error::InvalidValue {
-        member: name,
-        reason: match e {
-            Error::InsecureEndpoint => "plain http to a host that is not loopback",
-            _ => "not an absolute https URL without a fragment",
-        },
+    parsed.map_err(|e| {
+        Error::invalid_value(
+            name,
+            match e {
+                Error::InsecureEndpoint => "plain http to a host that is not loopback",
+                _ => "not an absolute https URL without a fragment",
+            },
+        )
     })
 }
 
@@ -575,6 +556,7 @@ pub fn choose_signing_alg<'a, 'c>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::StatusCode;
     use std::time::UNIX_EPOCH;
 
     fn iss(s: &str) -> Issuer {
@@ -642,7 +624,7 @@ mod tests {
         let now = UNIX_EPOCH;
         let h = HeaderMap::new();
         let i = iss("https://server.example.com");
-        let md = ServerMetadata::parse(StatusCode::OK, &h, RFC8414_3_2, &i, now).unwrap();
+        let md = ServerMetadata::parse((StatusCode::OK, &h, RFC8414_3_2), &i, now).unwrap();
         let server = md.authorization_server().unwrap();
         assert_eq!(
             server.token_endpoint().as_str(),
@@ -682,31 +664,28 @@ mod tests {
             "https://evil.example",
         ] {
             assert_eq!(
-                ServerMetadata::parse(StatusCode::OK, &h, RFC8414_3_2, &iss(other), now)
+                ServerMetadata::parse((StatusCode::OK, &h, RFC8414_3_2), &iss(other), now)
                     .unwrap_err(),
-                Error::InvalidValue {
-                    member: "issuer",
-                    reason:
-                        "differs from the issuer the metadata was requested for (RFC 8414 §3.3)"
-                }
+                Error::invalid_value(
+                    "issuer",
+                    "differs from the issuer the metadata was requested for (RFC 8414 §3.3)"
+                )
+                .with_response(|| ResponseView::new(StatusCode::OK, &h, b"").info())
             );
         }
         assert_eq!(
             ServerMetadata::parse(
-                StatusCode::OK,
-                &h,
-                br#"{"token_endpoint":"https://a/t"}"#,
+                (StatusCode::OK, &h, br#"{"token_endpoint":"https://a/t"}"#),
                 &i,
                 now
             )
             .unwrap_err(),
-            Error::MissingMember { member: "issuer" }
+            Error::missing("issuer")
+                .with_response(|| ResponseView::new(StatusCode::OK, &h, b"").info())
         );
         // Strict: content type and status.
         assert!(ServerMetadata::parse_with(
-            StatusCode::OK,
-            &h,
-            RFC8414_3_2,
+            (StatusCode::OK, &h, RFC8414_3_2),
             &i,
             now,
             &ParseOptions::with_profile(Profile::Strict)
@@ -742,20 +721,23 @@ mod tests {
             ),
         ];
         for (body, member) in cases {
-            match ServerMetadata::parse(StatusCode::OK, &h, body, &i, now).unwrap_err() {
+            match ServerMetadata::parse((StatusCode::OK, &h, body), &i, now).unwrap_err() {
                 Error::InvalidValue { member: m, .. } | Error::WrongType { member: m, .. } => {
                     assert_eq!(m, member)
                 }
-                Error::DuplicateMember { member: m } => assert_eq!(m, member),
+                Error::DuplicateMember { member: m, .. } => assert_eq!(m, member),
                 other => panic!("{other:?}"),
             }
         }
         assert!(matches!(
-            ServerMetadata::parse(StatusCode::NOT_FOUND, &h, b"<html>", &i, now),
-            Err(Error::NotJson { status: 404, .. })
+            ServerMetadata::parse((StatusCode::NOT_FOUND, &h, b"<html>"), &i, now),
+            Err(Error::NotJson {
+                response: crate::ResponseInfo { status: 404, .. },
+                ..
+            })
         ));
         assert!(matches!(
-            ServerMetadata::parse(StatusCode::OK, &h, b"[]", &i, now),
+            ServerMetadata::parse((StatusCode::OK, &h, b"[]"), &i, now),
             Err(Error::WrongType { .. })
         ));
         // An issuer the caller opted into plain http for does not open its endpoints to http:
@@ -763,18 +745,19 @@ mod tests {
         let lab = Issuer::parse_danger_allow_http("http://as.lab").unwrap();
         let lab_doc = br#"{"issuer":"http://as.lab","token_endpoint":"http://as.lab/t"}"#;
         assert_eq!(
-            ServerMetadata::parse(StatusCode::OK, &h, lab_doc, &lab, now).unwrap_err(),
-            Error::InvalidValue {
-                member: "token_endpoint",
-                reason: "plain http to a host that is not loopback"
-            }
+            ServerMetadata::parse((StatusCode::OK, &h, lab_doc), &lab, now).unwrap_err(),
+            Error::invalid_value(
+                "token_endpoint",
+                "plain http to a host that is not loopback"
+            )
+            .with_response(|| ResponseView::new(StatusCode::OK, &h, b"").info())
         );
         let danger = ParseOptions {
             danger_allow_http_endpoints: true,
             ..ParseOptions::default()
         };
         let md =
-            ServerMetadata::parse_with(StatusCode::OK, &h, lab_doc, &lab, now, &danger).unwrap();
+            ServerMetadata::parse_with((StatusCode::OK, &h, lab_doc), &lab, now, &danger).unwrap();
         assert_eq!(
             md.token_endpoint_auth_methods_supported(),
             ["client_secret_basic"]
@@ -811,20 +794,22 @@ mod tests {
                 ("jwks_uri", "http://10.0.0.1/jwks"),
             ] {
                 let body = format!(r#"{{"issuer":"{issuer}","{member}":"{url}"}}"#);
-                assert_eq!(
-                    ServerMetadata::parse(StatusCode::OK, &h, body.as_bytes(), &i, now)
-                        .unwrap_err(),
-                    Error::InvalidValue {
-                        member,
-                        reason: "plain http to a host that is not loopback"
-                    },
-                    "{issuer} {member} {url}"
+                let e = ServerMetadata::parse((StatusCode::OK, &h, body.as_bytes()), &i, now)
+                    .unwrap_err();
+                assert!(
+                    matches!(
+                        e,
+                        Error::InvalidValue {
+                            member: m,
+                            reason: "plain http to a host that is not loopback",
+                            ..
+                        } if m == member
+                    ),
+                    "{issuer} {member} {url}: {e:?}"
                 );
                 // The caller's named opt-in accepts it.
                 let md = ServerMetadata::parse_with(
-                    StatusCode::OK,
-                    &h,
-                    body.as_bytes(),
+                    (StatusCode::OK, &h, body.as_bytes()),
                     &i,
                     now,
                     &danger,
@@ -839,7 +824,7 @@ mod tests {
                 "revocation_endpoint":"http://localhost/r",
                 "jwks_uri":"https://keys.example/jwks"}}"#
             );
-            let md = ServerMetadata::parse(StatusCode::OK, &h, body.as_bytes(), &i, now).unwrap();
+            let md = ServerMetadata::parse((StatusCode::OK, &h, body.as_bytes()), &i, now).unwrap();
             assert_eq!(
                 md.token_endpoint().unwrap().as_str(),
                 format!("{issuer}/token")
@@ -858,7 +843,7 @@ mod tests {
         let i = iss("https://as.example");
         let body = br#"{"issuer":"https://as.example","token_endpoint":"https://as.example/t",
             "introspection_endpoint":"http://127.0.0.1/i"}"#;
-        assert!(ServerMetadata::parse(StatusCode::OK, &h, body, &i, now).is_ok());
+        assert!(ServerMetadata::parse((StatusCode::OK, &h, body), &i, now).is_ok());
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::auth::AuthMethod;
 use crate::endpoint::{Endpoint, Issuer};
 use crate::form::encode;
 use crate::lifecycle::LifecycleConfig;
-use crate::response::{ParseOptions, Profile};
+use crate::profile::{ParseOptions, Profile};
 use crate::server::AuthorizationServer;
 use crate::{Error, Scope};
 

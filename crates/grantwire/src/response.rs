@@ -1,137 +1,21 @@
-//! Token responses (RFC 6749 §5.1) and error responses (RFC 6749 §5.2), parsed from status,
-//! headers and body bytes under a [`Profile`].
+//! Token responses (RFC 6749 §5.1), parsed from a response under a [`Profile`]; an error
+//! response (RFC 6749 §5.2) gives [`Error::OAuth`].
 
-use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
-use http::{HeaderMap, StatusCode};
+use http::header::CACHE_CONTROL;
+use http::HeaderMap;
 use serde_json::{Map, Value};
 
-use crate::challenge::{parse_retry_after, parse_www_authenticate};
-use crate::error::{bounded_text, ErrorCode, ErrorResponse, ExpiresInProblem, MAX_ERROR_TEXT};
-use crate::json::{self, Member, Members, ReadError};
+use crate::error::{bounded_text, ExpiresInProblem};
+use crate::json::{self, Member};
+use crate::parse::{
+    opt_str, read_body, read_scope, success_checks, unexpected_status, ResponseView,
+};
+use crate::profile::{ParseOptions, Profile, Quirk, Quirks};
 use crate::secret::{AccessToken, RefreshToken, SecretString};
 use crate::{Error, Scope};
-
-/// How forgiving a parser is. Chosen by the caller; the parsed value lists the
-/// [`Quirk`]s that were needed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Profile {
-    /// Every deviation from RFC 6749 §5.1 is an error: HTTP 200 only, `Content-Type:
-    /// application/json`, `Cache-Control: no-store`, `expires_in` a JSON integer, no `null`
-    /// members, access tokens of VSCHAR only (Appendix A.12).
-    Strict,
-    /// Tolerates harmless deviations: `expires_in` as a decimal string (Azure AD v1, PayPal),
-    /// any 2xx status, any content type, `null` for optional members.
-    #[default]
-    Default,
-    /// Also accepts `scope` as a JSON array or comma-separated list, and form-encoded bodies
-    /// (some older providers).
-    Lenient,
-}
-
-/// Limits and profile for the response parsers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ParseOptions {
-    /// The profile.
-    pub profile: Profile,
-    /// Accept plain-`http` endpoint URLs to any host in a metadata document (RFC 8414 §2
-    /// members such as `token_endpoint`). Off by default: then `http` is accepted only for
-    /// loopback hosts, whatever the issuer's scheme, so a document fetched from a loopback
-    /// issuer cannot send credentials in clear text to another host. Only for test rigs and
-    /// networks the caller controls. The other parsers ignore it.
-    pub danger_allow_http_endpoints: bool,
-    /// Largest body accepted, in bytes (default 1 MiB).
-    pub max_body_bytes: usize,
-    /// Deepest JSON nesting accepted (default 16).
-    pub max_depth: usize,
-    /// Largest `expires_in` accepted, in seconds (default ten years).
-    pub max_expires_in: u64,
-}
-
-impl Default for ParseOptions {
-    fn default() -> Self {
-        Self {
-            profile: Profile::Default,
-            danger_allow_http_endpoints: false,
-            max_body_bytes: 1024 * 1024,
-            max_depth: 16,
-            max_expires_in: 10 * 365 * 24 * 3600,
-        }
-    }
-}
-
-impl ParseOptions {
-    /// Default limits with `profile`.
-    pub fn with_profile(profile: Profile) -> Self {
-        Self {
-            profile,
-            ..Self::default()
-        }
-    }
-}
-
-/// A deviation from the RFC that a profile tolerated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-#[repr(u8)]
-pub enum Quirk {
-    /// `expires_in` came as a decimal string.
-    ExpiresInString = 0,
-    /// A 2xx status other than 200.
-    NonOkSuccessStatus = 1,
-    /// A `Content-Type` other than `application/json`.
-    ContentTypeNotJson = 2,
-    /// An optional member was `null`.
-    NullMember = 3,
-    /// `scope` came as a JSON array (lenient).
-    ScopeArray = 4,
-    /// `scope` came comma-separated (lenient).
-    ScopeCommaSeparated = 5,
-    /// The body was form-encoded (lenient).
-    FormEncodedBody = 6,
-}
-
-const ALL_QUIRKS: [Quirk; 7] = [
-    Quirk::ExpiresInString,
-    Quirk::NonOkSuccessStatus,
-    Quirk::ContentTypeNotJson,
-    Quirk::NullMember,
-    Quirk::ScopeArray,
-    Quirk::ScopeCommaSeparated,
-    Quirk::FormEncodedBody,
-];
-
-/// The set of [`Quirk`]s applied while parsing (no allocation).
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Quirks(u8);
-
-impl Quirks {
-    pub(crate) fn add(&mut self, q: Quirk) {
-        self.0 |= 1 << (q as u8);
-    }
-    /// Whether `q` was applied.
-    pub fn contains(&self, q: Quirk) -> bool {
-        self.0 & (1 << (q as u8)) != 0
-    }
-    /// Whether the response needed no quirk at all.
-    pub fn is_empty(&self) -> bool {
-        self.0 == 0
-    }
-    /// The quirks applied.
-    pub fn iter(&self) -> impl Iterator<Item = Quirk> + '_ {
-        ALL_QUIRKS.into_iter().filter(|q| self.contains(*q))
-    }
-}
-
-impl fmt::Debug for Quirks {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter()).finish()
-    }
-}
 
 /// The access token type (RFC 6749 §7.1), compared case-insensitively.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -187,9 +71,9 @@ pub enum Expiry {
 /// let body = br#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"example","expires_in":3600}"#;
 /// let now = UNIX_EPOCH + Duration::from_secs(1_000);
 /// // "example" is not a type this client can use:
-/// assert!(TokenResponse::parse(http::StatusCode::OK, &http::HeaderMap::new(), body, now).is_err());
+/// assert!(TokenResponse::parse((http::StatusCode::OK, &http::HeaderMap::new(), body), now).is_err());
 /// let body = br#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"bearer","expires_in":3600}"#;
-/// let t = TokenResponse::parse(http::StatusCode::OK, &http::HeaderMap::new(), body, now).unwrap();
+/// let t = TokenResponse::parse((http::StatusCode::OK, &http::HeaderMap::new(), body), now).unwrap();
 /// assert_eq!(t.token_type(), TokenType::Bearer);
 /// assert_eq!(t.expires_at(), Some(now + Duration::from_secs(3600)));
 /// ```
@@ -260,53 +144,53 @@ impl TokenResponse {
         self
     }
 
-    /// Parses with the default profile and limits.
-    pub fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
+    /// Parses with the default profile and limits; see [`TokenResponse::parse_with`].
+    pub fn parse<'a>(
+        response: impl Into<ResponseView<'a>>,
         received_at: SystemTime,
     ) -> Result<Self, Error> {
-        Self::parse_with(status, headers, body, received_at, &ParseOptions::default())
+        Self::parse_with(response, received_at, &ParseOptions::default())
     }
 
-    /// Parses an `http::Response` with the default profile and limits.
-    pub fn from_http<B: AsRef<[u8]>>(
-        response: &http::Response<B>,
+    /// Parses a token endpoint response (an `&http::Response<B>` or a `(status, &headers,
+    /// &body)` tuple, see [`ResponseView`]) under `opts`. `received_at` is when the response
+    /// arrived (the caller's wall clock): [`TokenResponse::expires_at`] is computed from it,
+    /// and it turns an HTTP-date `Retry-After` into a duration. An `error` member, whatever the
+    /// status, gives [`Error::OAuth`]; every error carries the response's status and content
+    /// type ([`Error::response`]).
+    pub fn parse_with<'a>(
+        response: impl Into<ResponseView<'a>>,
         received_at: SystemTime,
+        opts: &ParseOptions,
     ) -> Result<Self, Error> {
-        Self::parse(
-            response.status(),
-            response.headers(),
-            response.body().as_ref(),
-            received_at,
-        )
+        let r = response.into();
+        Self::read(r, received_at, opts).map_err(|e| e.with_response(|| r.info()))
     }
 
-    /// Parses a token endpoint response. `received_at` is when the response arrived (the caller's
-    /// clock); expiry is computed from it. An `error` member, whatever the status, gives
-    /// [`Error::OAuth`].
-    pub fn parse_with(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
+    fn read(
+        r: ResponseView<'_>,
         received_at: SystemTime,
         opts: &ParseOptions,
     ) -> Result<Self, Error> {
         let mut quirks = Quirks::default();
-        let known = read_body(
-            status,
-            headers,
-            body,
-            received_at,
+        let known = read_body(r, received_at, opts, &TOKEN_KEYS, &mut quirks)?;
+        if !r.status.is_success() {
+            return Err(unexpected_status(r, received_at));
+        }
+        success_checks(
+            r,
             opts,
-            &TOKEN_KEYS,
+            [
+                "RFC 6749 §5.1: a successful token response has status 200",
+                "RFC 6749 §5.1: the response uses the application/json media type",
+            ],
             &mut quirks,
         )?;
-        if !status.is_success() {
-            return Err(non_error_failure(status, headers, received_at));
+        if opts.profile == Profile::Strict && !no_store(r.headers) {
+            return Err(Error::strict(
+                "RFC 6749 §5.1: responses with tokens carry Cache-Control: no-store",
+            ));
         }
-        check_success_headers(status, headers, opts, &mut quirks)?;
         build_token(known, received_at, opts, quirks)
     }
 
@@ -364,246 +248,14 @@ impl TokenResponse {
     }
 }
 
-fn content_type(headers: &HeaderMap) -> Option<&str> {
-    headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
-}
-
-fn is_json_content_type(headers: &HeaderMap) -> bool {
-    content_type(headers).is_some_and(|ct| {
-        let essence = ct.split(';').next().unwrap_or("").trim();
-        essence.eq_ignore_ascii_case("application/json")
-            || (essence.len() > 5
-                && essence[..essence.len() - 5].contains('/')
-                && essence.to_ascii_lowercase().ends_with("+json"))
-    })
-}
-
-fn is_form_content_type(headers: &HeaderMap) -> bool {
-    content_type(headers).is_some_and(|ct| {
-        ct.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    })
-}
-
-fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+/// Whether `Cache-Control` has `no-store` (RFC 6749 §5.1).
+fn no_store(headers: &HeaderMap) -> bool {
     headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, now).ok())
-}
-
-/// The failure for a non-2xx response that carries no OAuth error.
-fn non_error_failure(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Error {
-    Error::UnexpectedStatus {
-        status: status.as_u16(),
-        retry_after: retry_after(headers, now),
-    }
-}
-
-/// Reads any response body into the slots of `names`, the same way under every profile, before
-/// any member is interpreted: size and status checks, JSON (the lenient profile also takes form
-/// bodies), then duplicate members refused ([`Error::DuplicateMember`]), then an `error` member
-/// turned into [`Error::OAuth`] whatever the status. `names` must hold `error`,
-/// `error_description` and `error_uri`.
-pub(crate) fn read_body<'b, const N: usize>(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &'b [u8],
-    now: SystemTime,
-    opts: &ParseOptions,
-    names: &[&'static str; N],
-    quirks: &mut Quirks,
-) -> Result<json::Known<'b, N>, Error> {
-    if body.len() > opts.max_body_bytes {
-        return Err(Error::BodyTooLarge {
-            limit: opts.max_body_bytes,
-            length: body.len(),
-        });
-    }
-    if status.is_informational() || status.is_redirection() {
-        return Err(non_error_failure(status, headers, now));
-    }
-    let not_json = || Error::NotJson {
-        status: status.as_u16(),
-        content_type: content_type(headers).map(|c| c.chars().take(100).collect()),
-        snippet: json::redacted_snippet(body),
-        retry_after: retry_after(headers, now),
-    };
-    let lenient = opts.profile == Profile::Lenient;
-    let known = if lenient && is_form_content_type(headers) {
-        quirks.add(Quirk::FormEncodedBody);
-        json::Known::from_members(names, json::read_form(body).ok_or_else(not_json)?)
-    } else {
-        match json::read_known(body, opts.max_depth, names) {
-            Ok(k) => k,
-            Err(ReadError::TooDeep) => {
-                return Err(Error::NestingTooDeep {
-                    limit: opts.max_depth,
-                })
-            }
-            Err(ReadError::NotObject) if status.is_success() => {
-                return Err(Error::WrongType {
-                    member: "(body)",
-                    expected: "a JSON object",
-                })
-            }
-            Err(_) if lenient => match json::read_form(body) {
-                Some(m) if m.iter().any(|(k, _)| k == "access_token" || k == "error") => {
-                    quirks.add(Quirk::FormEncodedBody);
-                    json::Known::from_members(names, m)
-                }
-                _ => return Err(not_json()),
-            },
-            Err(ReadError::NotObject) => return Err(non_error_failure(status, headers, now)),
-            Err(ReadError::NotJson) => return Err(not_json()),
-        }
-    };
-    // RFC 8259 §4: with duplicate names, what a reader sees is unpredictable; refuse them before
-    // reading any value, so no profile can come to a different answer.
-    if let Some(name) = known.duplicate() {
-        return Err(Error::DuplicateMember {
-            member: bounded_text(&name, MAX_NAME_CHARS),
-        });
-    }
-    if known.get(names, "error").is_some() {
-        let get = |name: &str| known.get(names, name);
-        return Err(Error::OAuth(Box::new(error_response(
-            &get, status, headers, now, opts,
-        )?)));
-    }
-    Ok(known)
-}
-
-/// Longest member name kept in [`Error::DuplicateMember`].
-const MAX_NAME_CHARS: usize = 64;
-
-/// [`read_body`] for parsers that walk the members as a list: the members of RFC 6749 §5.2 in
-/// their slots, every other member in the list.
-pub(crate) fn read_members<'b>(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &'b [u8],
-    now: SystemTime,
-    opts: &ParseOptions,
-    quirks: &mut Quirks,
-) -> Result<Members<'b>, Error> {
-    read_body(status, headers, body, now, opts, &ERROR_MEMBERS, quirks)
-        .map(|k| k.into_members(&ERROR_MEMBERS))
-}
-
-/// The members of an RFC 6749 §5.2 error response.
-const ERROR_MEMBERS: [&str; 3] = ["error", "error_description", "error_uri"];
-
-/// Builds the [`ErrorResponse`] of RFC 6749 §5.2 from members that include `error`; `get` looks
-/// a member up.
-fn error_response<'m, 'b: 'm>(
-    get: &dyn Fn(&str) -> Option<&'m Member<'b>>,
-    status: StatusCode,
-    headers: &HeaderMap,
-    now: SystemTime,
-    opts: &ParseOptions,
-) -> Result<ErrorResponse, Error> {
-    let strict = opts.profile == Profile::Strict;
-    let code = match get("error") {
-        Some(Member::Str(s)) if !s.is_empty() => s,
-        Some(Member::Str(_)) => {
-            return Err(Error::InvalidValue {
-                member: "error",
-                reason: "empty",
-            })
-        }
-        _ => {
-            return Err(Error::WrongType {
-                member: "error",
-                expected: "a string",
-            })
-        }
-    };
-    // RFC 6749 §5.2: error, error_description and error_uri use restricted character sets.
-    let nqschar = |s: &str| {
-        s.bytes()
-            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
-    };
-    if strict && !nqschar(code) {
-        return Err(Error::StrictViolation {
-            rule: "RFC 6749 §5.2: `error` must be %x20-21 / %x23-5B / %x5D-7E",
-        });
-    }
-    let text = |name: &'static str| -> Result<Option<String>, Error> {
-        match get(name) {
-            None => Ok(None),
-            Some(Member::Str(s)) => {
-                if strict && !nqschar(s) {
-                    return Err(Error::StrictViolation {
-                        rule: "RFC 6749 §5.2: error_description and error_uri use %x20-21 / %x23-5B / %x5D-7E",
-                    });
-                }
-                // Server text: bounded and stripped of control characters, so a hostile
-                // server can neither make errors huge nor drive a terminal or log.
-                Ok(Some(bounded_text(s, MAX_ERROR_TEXT)))
-            }
-            Some(_) if strict => Err(Error::WrongType {
-                member: name,
-                expected: "a string",
-            }),
-            Some(_) => Ok(None),
-        }
-    };
-    let mut resp = ErrorResponse::new(ErrorCode::parse(code), status.as_u16());
-    resp.error_description = text("error_description")?;
-    resp.error_uri = text("error_uri")?;
-    resp.challenges = headers
-        .get_all(WWW_AUTHENTICATE)
+        .get_all(CACHE_CONTROL)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| parse_www_authenticate(v).ok())
-        .flatten()
-        .collect();
-    resp.retry_after = retry_after(headers, now);
-    Ok(resp)
-}
-
-/// Status and header checks for a successful response.
-pub(crate) fn check_success_headers(
-    status: StatusCode,
-    headers: &HeaderMap,
-    opts: &ParseOptions,
-    quirks: &mut Quirks,
-) -> Result<(), Error> {
-    let strict = opts.profile == Profile::Strict;
-    if status != StatusCode::OK {
-        if strict {
-            return Err(Error::StrictViolation {
-                rule: "RFC 6749 §5.1: a successful token response has status 200",
-            });
-        }
-        quirks.add(Quirk::NonOkSuccessStatus);
-    }
-    if !quirks.contains(Quirk::FormEncodedBody) && !is_json_content_type(headers) {
-        if strict {
-            return Err(Error::StrictViolation {
-                rule: "RFC 6749 §5.1: the response uses the application/json media type",
-            });
-        }
-        quirks.add(Quirk::ContentTypeNotJson);
-    }
-    if strict {
-        let no_store = headers
-            .get_all(CACHE_CONTROL)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|d| d.trim().eq_ignore_ascii_case("no-store"));
-        if !no_store {
-            return Err(Error::StrictViolation {
-                rule: "RFC 6749 §5.1: responses with tokens carry Cache-Control: no-store",
-            });
-        }
-    }
-    Ok(())
+        .flat_map(|v| v.split(','))
+        .any(|d| d.trim().eq_ignore_ascii_case("no-store"))
 }
 
 /// The members of a token response (RFC 6749 §5.1, RFC 8693 §2.2.1) followed by those of an
@@ -621,27 +273,6 @@ const TOKEN_KEYS: [&str; 10] = [
     "error_uri",
 ];
 
-/// Takes an optional string member; `null` is absent outside strict.
-fn opt_string(
-    m: Option<Member<'_>>,
-    name: &'static str,
-    strict: bool,
-    quirks: &mut Quirks,
-) -> Result<Option<String>, Error> {
-    match m {
-        None => Ok(None),
-        Some(Member::Null) if !strict => {
-            quirks.add(Quirk::NullMember);
-            Ok(None)
-        }
-        Some(Member::Str(s)) => Ok(Some(s.into_owned())),
-        Some(_) => Err(Error::WrongType {
-            member: name,
-            expected: "a string",
-        }),
-    }
-}
-
 /// Reads `expires_in` as seconds.
 pub(crate) fn expires_in_secs(
     m: Member<'_>,
@@ -651,16 +282,16 @@ pub(crate) fn expires_in_secs(
     let strict = opts.profile == Profile::Strict;
     let secs = match m {
         Member::U64(n) => n,
-        Member::I64(_) => return Err(Error::InvalidExpiresIn(ExpiresInProblem::Negative)),
+        Member::I64(_) => return Err(Error::expires_in(ExpiresInProblem::Negative)),
         Member::F64(f) => {
             if f.is_nan() || f.fract() != 0.0 {
-                return Err(Error::InvalidExpiresIn(ExpiresInProblem::Fractional));
+                return Err(Error::expires_in(ExpiresInProblem::Fractional));
             }
             if f < 0.0 {
-                return Err(Error::InvalidExpiresIn(ExpiresInProblem::Negative));
+                return Err(Error::expires_in(ExpiresInProblem::Negative));
             }
             if f > opts.max_expires_in as f64 {
-                return Err(Error::InvalidExpiresIn(ExpiresInProblem::TooLarge));
+                return Err(Error::expires_in(ExpiresInProblem::TooLarge));
             }
             f as u64
         }
@@ -670,77 +301,28 @@ pub(crate) fn expires_in_secs(
             if digits(t) {
                 quirks.add(Quirk::ExpiresInString);
                 t.parse::<u64>()
-                    .map_err(|_| Error::InvalidExpiresIn(ExpiresInProblem::TooLarge))?
+                    .map_err(|_| Error::expires_in(ExpiresInProblem::TooLarge))?
             } else if t.strip_prefix('-').is_some_and(digits) {
-                return Err(Error::InvalidExpiresIn(ExpiresInProblem::Negative));
+                return Err(Error::expires_in(ExpiresInProblem::Negative));
             } else if t
                 .split_once('.')
                 .is_some_and(|(a, b)| digits(a) && digits(b))
             {
-                return Err(Error::InvalidExpiresIn(ExpiresInProblem::Fractional));
+                return Err(Error::expires_in(ExpiresInProblem::Fractional));
             } else {
-                return Err(Error::InvalidExpiresIn(ExpiresInProblem::NotANumber));
+                return Err(Error::expires_in(ExpiresInProblem::NotANumber));
             }
         }
         Member::Null if !strict => {
             quirks.add(Quirk::NullMember);
             return Ok(None);
         }
-        _ => return Err(Error::InvalidExpiresIn(ExpiresInProblem::NotANumber)),
+        _ => return Err(Error::expires_in(ExpiresInProblem::NotANumber)),
     };
     if secs > opts.max_expires_in {
-        return Err(Error::InvalidExpiresIn(ExpiresInProblem::TooLarge));
+        return Err(Error::expires_in(ExpiresInProblem::TooLarge));
     }
     Ok(Some(secs))
-}
-
-/// Reads `scope` under the profile.
-pub(crate) fn read_scope(
-    m: Member<'_>,
-    opts: &ParseOptions,
-    quirks: &mut Quirks,
-) -> Result<Option<Scope>, Error> {
-    let lenient = opts.profile == Profile::Lenient;
-    match m {
-        Member::Str(s) => {
-            if lenient && s.contains(',') && !s.contains(' ') {
-                quirks.add(Quirk::ScopeCommaSeparated);
-                return Scope::from_tokens(s.split(',').map(str::trim).filter(|t| !t.is_empty()))
-                    .map(Some);
-            }
-            match s {
-                Cow::Owned(o) => Scope::from_owned(o).map(Some),
-                Cow::Borrowed(b) => Scope::from_owned(b.to_owned()).map(Some),
-            }
-        }
-        Member::Array(items) if lenient => {
-            quirks.add(Quirk::ScopeArray);
-            if items.len() > Scope::MAX_TOKENS {
-                return Err(Error::TooManyScopeTokens {
-                    limit: Scope::MAX_TOKENS,
-                });
-            }
-            let tokens = items
-                .iter()
-                .map(|item| match item {
-                    Member::Str(t) => Ok(&**t),
-                    _ => Err(Error::WrongType {
-                        member: "scope",
-                        expected: "an array of strings",
-                    }),
-                })
-                .collect::<Result<Vec<&str>, Error>>()?;
-            Scope::from_tokens(tokens).map(Some)
-        }
-        Member::Null if opts.profile != Profile::Strict => {
-            quirks.add(Quirk::NullMember);
-            Ok(None)
-        }
-        _ => Err(Error::WrongType {
-            member: "scope",
-            expected: "a space-delimited string",
-        }),
-    }
 }
 
 fn build_token(
@@ -764,14 +346,22 @@ fn build_token(
         Some(v) => expires_in_secs(v, opts, &mut quirks)?,
         None => None,
     };
-    let refresh_token = opt_string(refresh_token, "refresh_token", strict, &mut quirks)?;
+    let refresh_token = refresh_token
+        .map(|v| opt_str(v, "refresh_token", opts, &mut quirks))
+        .transpose()?
+        .flatten();
     let scope = match scope {
         Some(v) => read_scope(v, opts, &mut quirks)?,
         None => None,
     };
-    let id_token = opt_string(id_token, "id_token", strict, &mut quirks)?;
-    let issued_token_type =
-        opt_string(issued_token_type, "issued_token_type", strict, &mut quirks)?;
+    let id_token = id_token
+        .map(|v| opt_str(v, "id_token", opts, &mut quirks))
+        .transpose()?
+        .flatten();
+    let issued_token_type = issued_token_type
+        .map(|v| opt_str(v, "issued_token_type", opts, &mut quirks))
+        .transpose()?
+        .flatten();
     // Without `error`, these are just unknown members.
     for (name, value) in [
         ("error_description", error_description),
@@ -782,55 +372,35 @@ fn build_token(
         }
     }
     let access_token = match access_token {
-        None => {
-            return Err(Error::MissingMember {
-                member: "access_token",
-            })
-        }
+        None => return Err(Error::missing("access_token")),
         Some(Member::Str(s)) if s.is_empty() => {
-            return Err(Error::InvalidValue {
-                member: "access_token",
-                reason: "empty",
-            })
+            return Err(Error::invalid_value("access_token", "empty"))
         }
         Some(Member::Str(s)) => {
             // RFC 6749 Appendix A.12: access-token = 1*VSCHAR.
             if strict && !s.bytes().all(|b| (0x20..=0x7E).contains(&b)) {
-                return Err(Error::StrictViolation {
-                    rule: "RFC 6749 Appendix A.12: access_token is 1*VSCHAR",
-                });
+                return Err(Error::strict(
+                    "RFC 6749 Appendix A.12: access_token is 1*VSCHAR",
+                ));
             }
             AccessToken::new(s.into_owned())
         }
-        Some(_) => {
-            return Err(Error::WrongType {
-                member: "access_token",
-                expected: "a string",
-            })
-        }
+        Some(_) => return Err(Error::wrong_type("access_token", "a string")),
     };
     let token_type = match token_type {
-        None => {
-            return Err(Error::MissingMember {
-                member: "token_type",
-            })
-        }
+        None => return Err(Error::missing("token_type")),
         Some(Member::Str(s)) => {
             TokenType::parse(&s).ok_or_else(|| Error::UnsupportedTokenType {
-                token_type: s.chars().take(64).collect(),
+                token_type: bounded_text(&s, 64),
+                response: None,
             })?
         }
-        Some(_) => {
-            return Err(Error::WrongType {
-                member: "token_type",
-                expected: "a string",
-            })
-        }
+        Some(_) => return Err(Error::wrong_type("token_type", "a string")),
     };
     let expires_in = expires_in.map(Duration::from_secs);
     if let Some(d) = expires_in {
         if received_at.checked_add(d).is_none() {
-            return Err(Error::InvalidExpiresIn(ExpiresInProblem::TooLarge));
+            return Err(Error::expires_in(ExpiresInProblem::TooLarge));
         }
     }
     Ok(TokenResponse {
@@ -847,22 +417,4 @@ fn build_token(
         extra,
         quirks,
     })
-}
-
-/// Parses a response that is expected to be an OAuth error (RFC 6749 §5.2) — for example the
-/// answer to a revocation or introspection request — returning the [`ErrorResponse`] or the
-/// typed reason it is not one.
-pub fn parse_error_response(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    now: SystemTime,
-    opts: &ParseOptions,
-) -> Result<ErrorResponse, Error> {
-    let mut quirks = Quirks::default();
-    match read_members(status, headers, body, now, opts, &mut quirks) {
-        Err(Error::OAuth(e)) => Ok(*e),
-        Err(e) => Err(e),
-        Ok(_) => Err(Error::MissingMember { member: "error" }),
-    }
 }

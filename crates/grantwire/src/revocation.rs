@@ -14,21 +14,23 @@
 //! let req = RevocationRequest::refresh_token(&RefreshToken::new("45ghiukldjahdnhzdauz"))
 //!     .to_request(&client, &mut Context::new(UNIX_EPOCH, &mut rng))?;
 //! assert_eq!(req.body(), b"token=45ghiukldjahdnhzdauz&token_type_hint=refresh_token");
-//! let outcome = RevocationOutcome::parse(http::StatusCode::OK, &http::HeaderMap::new(), b"", UNIX_EPOCH)?;
+//! let response = http::Response::new(Vec::new()); // 200, empty body
+//! let outcome = RevocationOutcome::parse(&response, UNIX_EPOCH)?;
 //! assert_eq!(outcome, RevocationOutcome::Revoked);
 //! # Ok::<(), grantwire::Error>(())
 //! ```
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 
 use crate::auth::Context;
 use crate::client::Client;
-use crate::error::{ErrorCode, ErrorResponse};
-use crate::introspection::retry_after;
+#[cfg(doc)]
+use crate::error::ErrorCode;
+use crate::parse::{parse_error_response, unexpected_status, ResponseView};
+use crate::profile::{ParseOptions, Profile};
 use crate::request::SecretRequest;
-use crate::response::{parse_error_response, ParseOptions, Profile};
 use crate::secret::{AccessToken, RefreshToken, SecretString};
 use crate::token_request::{token_request_methods, TokenRequest, TokenTypeHint};
 use crate::Error;
@@ -47,98 +49,85 @@ token_request_methods!(
     revocation_endpoint
 );
 
-/// What a revocation endpoint answered (RFC 7009 §2.2, §2.2.1), for the answers a client can act
-/// on. Every other failure is an [`Error`] (an OAuth error such as `invalid_client`, or a
-/// response that makes no sense).
+/// A successful answer of a revocation endpoint (RFC 7009 §2.2).
+///
+/// Revocation follows the same rule as every other parser: `Ok` only for success, every
+/// server-side failure an [`Error`] that keeps the status, the content type and `Retry-After`.
+/// The failures a client can act on are the kinds it already knows from the token endpoint:
+/// `unsupported_token_type` (RFC 7009 §2.2.1: revoking the refresh token instead may work) is
+/// [`Error::OAuth`] with [`ErrorCode::UnsupportedTokenType`]; a 503 (RFC 7009 §2.2.1: retry
+/// later) is [`Error::OAuth`] when its body is an OAuth error, [`Error::UnexpectedStatus`] or
+/// [`Error::NotJson`] otherwise, each with [`Error::retry_after`].
+///
+/// ```
+/// use grantwire::{ErrorCode, ErrorKind, RevocationOutcome};
+/// let h = http::HeaderMap::new();
+/// let now = std::time::UNIX_EPOCH;
+/// let e = RevocationOutcome::parse((http::StatusCode::BAD_REQUEST, &h, br#"{"error":"unsupported_token_type"}"#), now)
+///     .unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::OAuth);
+/// assert_eq!(e.oauth().unwrap().error, ErrorCode::UnsupportedTokenType);
+/// assert_eq!(e.response().unwrap().status, 400);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 #[non_exhaustive]
 pub enum RevocationOutcome {
-    /// HTTP 200: the token was revoked, or was already invalid (RFC 7009 §2.2). The body is
+    /// A 2xx: the token was revoked, or was already invalid (RFC 7009 §2.2). The body is
     /// ignored, whatever it holds.
     Revoked,
-    /// `unsupported_token_type`: the server does not revoke this type of token
-    /// (RFC 7009 §2.2.1). Revoking the refresh token instead may work.
-    UnsupportedTokenType(Box<ErrorResponse>),
-    /// HTTP 503: the server could not revoke now; the client may retry, after `retry_after` when
-    /// the server sent `Retry-After` (RFC 7009 §2.2.1, RFC 9110 §10.2.3).
-    Unavailable {
-        /// How long the server asked the client to wait.
-        retry_after: Option<Duration>,
-    },
 }
 
 impl RevocationOutcome {
-    /// Reads an answer with the default profile and limits.
-    pub fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
+    /// Reads an answer with the default profile and limits; see
+    /// [`RevocationOutcome::parse_with`].
+    pub fn parse<'a>(
+        response: impl Into<ResponseView<'a>>,
         now: SystemTime,
     ) -> Result<Self, Error> {
-        Self::parse_with(status, headers, body, now, &ParseOptions::default())
-    }
-
-    /// Reads an `http::Response` with the default profile and limits.
-    pub fn from_http<B: AsRef<[u8]>>(
-        response: &http::Response<B>,
-        now: SystemTime,
-    ) -> Result<Self, Error> {
-        Self::parse(
-            response.status(),
-            response.headers(),
-            response.body().as_ref(),
-            now,
-        )
+        Self::parse_with(response, now, &ParseOptions::default())
     }
 
     /// Reads a revocation answer (RFC 7009 §2.2). Status 200 is success whatever the body; the
     /// default and lenient profiles also take any other 2xx (204 is common), the strict profile
-    /// only 200. A 503 is [`RevocationOutcome::Unavailable`] whether or not its body is an OAuth
-    /// error; `now` turns an HTTP-date `Retry-After` into a duration.
-    pub fn parse_with(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
+    /// only 200. Every other answer is an [`Error`] carrying its status and content type; `now`
+    /// turns an HTTP-date `Retry-After` into a duration.
+    pub fn parse_with<'a>(
+        response: impl Into<ResponseView<'a>>,
         now: SystemTime,
         opts: &ParseOptions,
     ) -> Result<Self, Error> {
-        if status == StatusCode::OK {
+        let r = response.into();
+        if r.status == StatusCode::OK {
             return Ok(Self::Revoked);
         }
-        if status.is_success() {
+        if r.status.is_success() {
             if opts.profile == Profile::Strict {
-                return Err(Error::StrictViolation {
-                    rule: "RFC 7009 §2.2: the server responds with HTTP status code 200",
-                });
+                return Err(Error::strict(
+                    "RFC 7009 §2.2: the server responds with HTTP status code 200",
+                )
+                .with_response(|| r.info()));
             }
             return Ok(Self::Revoked);
         }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            return Ok(Self::Unavailable {
-                retry_after: retry_after(headers, now),
-            });
-        }
-        let err = parse_error_response(status, headers, body, now, opts).map_err(|e| match e {
-            Error::MissingMember { member: "error" } => Error::UnexpectedStatus {
-                status: status.as_u16(),
-                retry_after: retry_after(headers, now),
-            },
-            other => other,
-        })?;
-        if err.error == ErrorCode::UnsupportedTokenType {
-            return Ok(Self::UnsupportedTokenType(Box::new(err)));
-        }
-        Err(Error::OAuth(Box::new(err)))
+        Err(match parse_error_response(r, now, opts) {
+            Ok(e) => Error::OAuth(Box::new(e)),
+            // Not an OAuth error body: the status is the answer.
+            Err(Error::MissingMember {
+                member: "error", ..
+            }) => unexpected_status(r, now),
+            Err(other) => other,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ClientId, ClientSecret, ClientSecretBasic};
+    use crate::{ClientId, ClientSecret, ClientSecretBasic, ErrorCode, ErrorKind};
     use http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
-    use std::time::UNIX_EPOCH;
+    use http::HeaderMap;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn rfc7009_2_1_request() {
@@ -196,68 +185,95 @@ mod tests {
         let h = HeaderMap::new();
         for body in [&b""[..], b"not json", br#"{"error":"invalid_token"}"#] {
             assert_eq!(
-                RevocationOutcome::parse(StatusCode::OK, &h, body, now).unwrap(),
+                RevocationOutcome::parse((StatusCode::OK, &h, body), now).unwrap(),
                 RevocationOutcome::Revoked
             );
         }
         assert_eq!(
-            RevocationOutcome::parse(StatusCode::NO_CONTENT, &h, b"", now).unwrap(),
+            RevocationOutcome::parse((StatusCode::NO_CONTENT, &h, b""), now).unwrap(),
             RevocationOutcome::Revoked
         );
-        assert!(RevocationOutcome::parse_with(
-            StatusCode::NO_CONTENT,
-            &h,
-            b"",
+        let e = RevocationOutcome::parse_with(
+            (StatusCode::NO_CONTENT, &h, b""),
             now,
-            &ParseOptions::with_profile(Profile::Strict)
+            &ParseOptions::with_profile(Profile::Strict),
         )
-        .is_err());
+        .unwrap_err();
+        assert_eq!(e.response().unwrap().status, 204);
+    }
+
+    /// One rule for every server-side failure: `Err`, with the status, the content type and
+    /// `Retry-After` kept (RFC 7009 §2.2.1 names `unsupported_token_type` and 503).
+    #[test]
+    fn every_failure_is_an_error_with_its_status() {
+        let now = UNIX_EPOCH;
+        let h = HeaderMap::new();
         let mut json = HeaderMap::new();
         json.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let out = RevocationOutcome::parse(
-            StatusCode::BAD_REQUEST,
-            &json,
-            br#"{"error":"unsupported_token_type","error_description":"access tokens are self-contained"}"#,
+        let e = RevocationOutcome::parse(
+            (StatusCode::BAD_REQUEST, &json, br#"{"error":"unsupported_token_type","error_description":"access tokens are self-contained"}"#),
             now,
         )
-        .unwrap();
-        match out {
-            RevocationOutcome::UnsupportedTokenType(e) => assert_eq!(e.status, 400),
-            other => panic!("{other:?}"),
-        }
-        let mut busy = HeaderMap::new();
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::OAuth);
+        assert_eq!(e.oauth().unwrap().error, ErrorCode::UnsupportedTokenType);
+        let info = e.response().unwrap();
+        assert_eq!(
+            (info.status, info.content_type.as_deref()),
+            (400, Some("application/json"))
+        );
+
+        // A 503 keeps its status, Retry-After, and the body's OAuth error when it has one.
+        let mut busy = json.clone();
         busy.insert(RETRY_AFTER, HeaderValue::from_static("120"));
-        assert_eq!(
-            RevocationOutcome::parse(StatusCode::SERVICE_UNAVAILABLE, &busy, b"<html>", now)
-                .unwrap(),
-            RevocationOutcome::Unavailable {
-                retry_after: Some(Duration::from_secs(120))
-            }
-        );
-        assert_eq!(
-            RevocationOutcome::parse(StatusCode::SERVICE_UNAVAILABLE, &h, b"", now).unwrap(),
-            RevocationOutcome::Unavailable { retry_after: None }
-        );
         let e = RevocationOutcome::parse(
-            StatusCode::UNAUTHORIZED,
-            &json,
-            br#"{"error":"invalid_client"}"#,
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                &busy,
+                br#"{"error":"temporarily_unavailable"}"#,
+            ),
+            now,
+        )
+        .unwrap_err();
+        assert_eq!(e.oauth().unwrap().error, ErrorCode::TemporarilyUnavailable);
+        assert_eq!(e.response().unwrap().status, 503);
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(120)));
+        let mut html = HeaderMap::new();
+        html.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        html.insert(RETRY_AFTER, HeaderValue::from_static("30"));
+        let e = RevocationOutcome::parse((StatusCode::SERVICE_UNAVAILABLE, &html, b"<html>"), now)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+        assert_eq!(e.response().unwrap().status, 503);
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
+        assert!(
+            e.to_string().contains("HTTP 503, content type text/html"),
+            "{e}"
+        );
+        let e =
+            RevocationOutcome::parse((StatusCode::SERVICE_UNAVAILABLE, &h, b""), now).unwrap_err();
+        assert_eq!(e.response().unwrap().status, 503);
+
+        let e = RevocationOutcome::parse(
+            (
+                StatusCode::UNAUTHORIZED,
+                &json,
+                br#"{"error":"invalid_client"}"#,
+            ),
             now,
         )
         .unwrap_err();
         assert_eq!(e.oauth().unwrap().error, ErrorCode::InvalidClient);
         assert!(matches!(
-            RevocationOutcome::parse(StatusCode::INTERNAL_SERVER_ERROR, &json, b"{}", now),
-            Err(Error::UnexpectedStatus { status: 500, .. })
+            RevocationOutcome::parse((StatusCode::INTERNAL_SERVER_ERROR, &json, b"{}"), now),
+            Err(Error::UnexpectedStatus { response, .. }) if response.status == 500
         ));
         assert!(matches!(
             RevocationOutcome::parse(
-                StatusCode::BAD_GATEWAY,
-                &h,
-                b"<html>bad gateway</html>",
+                (StatusCode::BAD_GATEWAY, &h, b"<html>bad gateway</html>"),
                 now
             ),
-            Err(Error::NotJson { status: 502, .. })
+            Err(Error::NotJson { response, .. }) if response.status == 502 && response.content_type.is_none()
         ));
     }
 }

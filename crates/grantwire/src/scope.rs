@@ -30,6 +30,7 @@ pub(crate) fn validate_token(token: &str) -> Result<(), Error> {
     if token.is_empty() || !token.bytes().all(is_scope_char) {
         return Err(Error::InvalidScope {
             reason: "a scope token must be 1 or more of the characters %x21 / %x23-5B / %x5D-7E (RFC 6749 §3.3)",
+            response: None,
         });
     }
     Ok(())
@@ -180,6 +181,7 @@ impl Scope {
 fn too_many() -> Error {
     Error::TooManyScopeTokens {
         limit: Scope::MAX_TOKENS,
+        response: None,
     }
 }
 

@@ -60,7 +60,7 @@ fn scope_near_the_cap_distinct_and_with_a_duplicate() {
         for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
             let opts = ParseOptions::with_profile(profile);
             let t = timed(&format!("{n}+{dup} tokens, {profile:?}"), || {
-                TokenResponse::parse_with(StatusCode::OK, &json(), &body, now(), &opts)
+                TokenResponse::parse_with((StatusCode::OK, &json(), &body), now(), &opts)
             })
             .unwrap();
             assert_eq!(t.scope().unwrap().len(), n);
@@ -96,7 +96,7 @@ fn lenient_scope_array_and_comma_list() {
     for scope in [array, comma] {
         let body = token_body(&scope);
         let t = timed("lenient scope", || {
-            TokenResponse::parse_with(StatusCode::OK, &json(), &body, now(), &opts)
+            TokenResponse::parse_with((StatusCode::OK, &json(), &body), now(), &opts)
         })
         .unwrap();
         assert_eq!(t.scope().unwrap().len(), NEAR_CAP);
@@ -110,7 +110,7 @@ fn introspection_scope() {
         tokens(NEAR_CAP, 1).join(" ")
     );
     let r = timed("introspection scope", || {
-        IntrospectionResponse::parse(StatusCode::OK, &json(), body.as_bytes(), now())
+        IntrospectionResponse::parse((StatusCode::OK, &json(), body.as_bytes()), now())
     })
     .unwrap();
     assert_eq!(r.active().unwrap().scope().unwrap().len(), NEAR_CAP);
@@ -128,14 +128,12 @@ fn many_members_with_a_duplicate_at_the_end() {
     for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
         let opts = ParseOptions::with_profile(profile);
         let r = timed("token, many members", || {
-            TokenResponse::parse_with(StatusCode::OK, &json(), body.as_bytes(), now(), &opts)
+            TokenResponse::parse_with((StatusCode::OK, &json(), body.as_bytes()), now(), &opts)
         });
         assert!(r.is_err(), "a duplicate member must be refused");
         let r = timed("introspection, many members", || {
             IntrospectionResponse::parse_with(
-                StatusCode::OK,
-                &json(),
-                body.as_bytes(),
+                (StatusCode::OK, &json(), body.as_bytes()),
                 now(),
                 &opts,
             )
@@ -150,9 +148,7 @@ fn many_members_with_a_duplicate_at_the_end() {
     body.push('}');
     let r = timed("error body, repeated description", || {
         parse_error_response(
-            StatusCode::BAD_REQUEST,
-            &json(),
-            body.as_bytes(),
+            (StatusCode::BAD_REQUEST, &json(), body.as_bytes()),
             now(),
             &ParseOptions::default(),
         )
@@ -175,7 +171,7 @@ fn lenient_form_body() {
     assert!(body.len() < 1024 * 1024);
     let opts = ParseOptions::with_profile(Profile::Lenient);
     let t = timed("lenient form body", || {
-        TokenResponse::parse_with(StatusCode::OK, &form, body.as_bytes(), now(), &opts)
+        TokenResponse::parse_with((StatusCode::OK, &form, body.as_bytes()), now(), &opts)
     })
     .unwrap();
     assert_eq!(t.scope().unwrap().len(), NEAR_CAP);

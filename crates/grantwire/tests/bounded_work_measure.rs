@@ -22,7 +22,7 @@ fn body(tokens: impl Iterator<Item = String>) -> Vec<u8> {
 fn time(label: &str, body: &[u8]) {
     let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let start = Instant::now();
-    let r = TokenResponse::parse(StatusCode::OK, &HeaderMap::new(), body, now);
+    let r = TokenResponse::parse((StatusCode::OK, &HeaderMap::new(), body), now);
     let took = start.elapsed();
     let outcome = match &r {
         Ok(t) => format!("ok, {} tokens", t.scope().map_or(0, |s| s.len())),

@@ -16,6 +16,19 @@ use grantwire::{
 const SECRET: &str = "CANARYsecret7f3a9c1e5b";
 const TOKEN: &str = "CANARYtoken2d8e4b6f0a1c";
 
+/// Adds the `Display` and `Debug` of every error along the `source()` chain of `e`.
+fn add_chain(
+    what: &str,
+    e: &(dyn std::error::Error + 'static),
+    add: &mut impl FnMut(&str, String),
+) {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        add(what, format!("{err} {err:?}"));
+        cur = err.source();
+    }
+}
+
 fn assert_clean(what: &str, text: &str) {
     for canary in [SECRET, TOKEN, "CANARYsecret", "CANARYtoken"] {
         assert!(!text.contains(canary), "{what} leaked {canary}: {text}");
@@ -111,7 +124,7 @@ fn secrets_never_reach_formatted_output() {
     let body = format!(
         r#"{{"access_token":"{TOKEN}","token_type":"Bearer","refresh_token":"{TOKEN}","id_token":"{TOKEN}","x_session_secret":"{SECRET}"}}"#
     );
-    let t = TokenResponse::parse(StatusCode::OK, &json, body.as_bytes(), now).unwrap();
+    let t = TokenResponse::parse((StatusCode::OK, &json, body.as_bytes()), now).unwrap();
     assert_eq!(t.access_token().secret(), TOKEN);
     add("TokenResponse", format!("{t:?}"));
 
@@ -161,9 +174,11 @@ fn secrets_never_reach_formatted_output() {
     for (status, body) in &failing_bodies {
         for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
             let r = TokenResponse::parse_with(
-                StatusCode::from_u16(*status).unwrap(),
-                &json,
-                body.as_bytes(),
+                (
+                    StatusCode::from_u16(*status).unwrap(),
+                    &json,
+                    body.as_bytes(),
+                ),
                 now,
                 &ParseOptions::with_profile(profile),
             );
@@ -172,10 +187,35 @@ fn secrets_never_reach_formatted_output() {
                 Err(e) => {
                     add("error Debug", format!("{e:?}"));
                     add("error Display", format!("{e}"));
+                    add("error response", format!("{:?}", e.response()));
+                    add_chain("error source chain", &e, &mut add);
                 }
             }
         }
     }
+    // A server that echoes a secret into a Content-Type parameter: the content type an error
+    // keeps redacts it.
+    let mut echoing = HeaderMap::new();
+    echoing.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&format!("text/html; charset=utf-8; echo={SECRET}")).unwrap(),
+    );
+    for status in [200, 400, 503] {
+        let s = StatusCode::from_u16(status).unwrap();
+        let e = TokenResponse::parse((s, &echoing, format!("<p>{TOKEN}</p>").as_bytes()), now)
+            .unwrap_err();
+        add("echoed content type Display", format!("{e}"));
+        add("echoed content type Debug", format!("{e:?}"));
+        let e =
+            TokenResponse::parse((s, &echoing, br#"{"error":"invalid_client"}"#), now).unwrap_err();
+        add("echoed content type, OAuth", format!("{e:?} {e}"));
+    }
+    // Errors from outside the core keep their cause as a source: the chain is output too.
+    let e = Error::ClientAuthentication {
+        method: grantwire::AuthMethod::PrivateKeyJwt,
+        source: grantwire::ErrorSource::new("the signer refused the key"),
+    };
+    add_chain("client authentication chain", &e, &mut add);
 
     // Errors from building requests with secrets in them.
     let mut rng = |b: &mut [u8]| b.fill(1);

@@ -89,17 +89,15 @@ fn openid_first_and_only() {
     assert_eq!(url_of(&step), OPENID_URL);
     let next = moves_on(step, &answer(404, None, b""));
     assert_eq!(url_of(&next), RFC8414_URL);
-    assert!(matches!(
-        failed(next, &answer(404, None, b"")),
-        Error::NotJson { status: 404, .. }
-    ));
+    let e = failed(next, &answer(404, None, b""));
+    assert!(matches!(e, Error::NotJson { .. }), "{e:?}");
+    assert_eq!(e.response().map(|r| r.status), Some(404));
 
     let only = Discover::new(issuer()).only(Discovery::OpenIdConfiguration);
     assert_eq!(url_of(&only), OPENID_URL);
-    assert!(matches!(
-        failed(only.clone(), &answer(404, None, b"")),
-        Error::NotJson { status: 404, .. }
-    ));
+    let e = failed(only.clone(), &answer(404, None, b""));
+    assert!(matches!(e, Error::NotJson { .. }), "{e:?}");
+    assert_eq!(e.response().map(|r| r.status), Some(404));
     let _ = metadata(only, &document(ISSUER));
 }
 

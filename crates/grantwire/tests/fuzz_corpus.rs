@@ -41,7 +41,7 @@ fn token_response_corpus() {
                 ..ParseOptions::with_profile(profile)
             };
             for status in [StatusCode::OK, StatusCode::CREATED, StatusCode::BAD_REQUEST] {
-                if TokenResponse::parse_with(status, &headers, &data, now, &opts).is_ok() {
+                if TokenResponse::parse_with((status, &headers, &data), now, &opts).is_ok() {
                     parsed += 1;
                 }
             }
@@ -69,7 +69,7 @@ fn error_response_corpus() {
                 StatusCode::UNAUTHORIZED,
                 StatusCode::OK,
             ] {
-                if let Ok(e) = parse_error_response(status, &headers, &data, now, &opts) {
+                if let Ok(e) = parse_error_response((status, &headers, &data), now, &opts) {
                     assert_eq!(e.retry_after, Some(Duration::from_secs(30)));
                     assert!(!e.to_string().is_empty());
                     oauth += 1;

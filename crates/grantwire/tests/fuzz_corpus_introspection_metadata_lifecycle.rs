@@ -47,7 +47,7 @@ fn introspection_response_corpus() {
                 ..ParseOptions::with_profile(profile)
             };
             for status in [StatusCode::OK, StatusCode::UNAUTHORIZED] {
-                match IntrospectionResponse::parse_with(status, &json(), &data, now, &opts) {
+                match IntrospectionResponse::parse_with((status, &json(), &data), now, &opts) {
                     Ok(IntrospectionResponse::Active(_)) => active += 1,
                     Ok(IntrospectionResponse::Inactive) => inactive += 1,
                     Err(e) => {
@@ -74,9 +74,12 @@ fn metadata_corpus() {
                     max_depth: 8,
                     ..ParseOptions::with_profile(profile)
                 };
-                if let Ok(md) =
-                    ServerMetadata::parse_with(StatusCode::OK, &json(), &data, &issuer, now, &opts)
-                {
+                if let Ok(md) = ServerMetadata::parse_with(
+                    (StatusCode::OK, &json(), &data),
+                    &issuer,
+                    now,
+                    &opts,
+                ) {
                     assert_eq!(md.issuer(), &issuer, "{name}");
                     let _ = md.choose_token_auth_method(&AuthMethod::ALL);
                     parsed += 1;

@@ -467,7 +467,7 @@ fn flaky(errors: Vec<Error>) -> TokenLifecycle {
 fn a_transient_signing_failure_is_retried_with_backoff() {
     let unavailable = Error::ClientAuthenticationUnavailable {
         method: AuthMethod::PrivateKeyJwt,
-        message: "the remote key did not answer in time".into(),
+        source: grantwire::ErrorSource::new("the remote key did not answer in time"),
     };
     assert!(!unavailable.is_configuration());
     let mut lc = flaky(vec![unavailable.clone()]);
@@ -500,7 +500,7 @@ fn a_transient_signing_failure_is_retried_with_backoff() {
 fn a_configuration_failure_while_signing_halts_with_the_right_event() {
     let missing_issuer = Error::ClientAuthentication {
         method: AuthMethod::PrivateKeyJwt,
-        message: "no issuer known for the audience".into(),
+        source: grantwire::ErrorSource::new("no issuer known for the audience"),
     };
     assert!(missing_issuer.is_configuration());
     let mut lc = flaky(vec![missing_issuer.clone()]);
@@ -549,7 +549,10 @@ fn configuration_errors_are_told_from_transient_ones() {
             name: "x".into(),
             reason: "r",
         },
-        Error::InvalidScope { reason: "r" },
+        Error::InvalidScope {
+            reason: "r",
+            response: None,
+        },
         Error::AudienceUnavailable {
             audience: grantwire::AssertionAudience::TokenEndpoint,
         },
@@ -558,7 +561,7 @@ fn configuration_errors_are_told_from_transient_ones() {
         },
         Error::ClientAuthentication {
             method: AuthMethod::PrivateKeyJwt,
-            message: "RSA key too small".into(),
+            source: grantwire::ErrorSource::new("RSA key too small"),
         },
     ];
     for e in &config {
@@ -568,14 +571,18 @@ fn configuration_errors_are_told_from_transient_ones() {
     let transient = [
         Error::ClientAuthenticationUnavailable {
             method: AuthMethod::PrivateKeyJwt,
-            message: "KMS timeout".into(),
+            source: grantwire::ErrorSource::new("KMS timeout"),
         },
         Error::UnexpectedStatus {
-            status: 502,
+            response: grantwire::ResponseInfo::new(
+                grantwire::http::StatusCode::BAD_GATEWAY,
+                &grantwire::http::HeaderMap::new(),
+            ),
             retry_after: None,
         },
         Error::MissingMember {
             member: "access_token",
+            response: None,
         },
     ];
     for e in &transient {

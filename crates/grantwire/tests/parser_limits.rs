@@ -9,7 +9,7 @@ use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
 use grantwire::introspection::IntrospectionResponse;
 use grantwire::{
     parse_error_response, Error, ErrorCode, ErrorResponse, Issuer, ParseOptions, Profile,
-    RevocationOutcome, Scope, ServerMetadata, TokenResponse,
+    ResponseInfo, RevocationOutcome, Scope, ServerMetadata, TokenResponse,
 };
 
 const PROFILES: [Profile; 3] = [Profile::Strict, Profile::Default, Profile::Lenient];
@@ -28,10 +28,9 @@ fn json() -> HeaderMap {
     h
 }
 
-fn dup(member: &str) -> Error {
-    Error::DuplicateMember {
-        member: member.into(),
-    }
+/// Whether `e` is the duplicate-member error for `member`, with the response it came from.
+fn is_dup(e: &Error, member: &str) -> bool {
+    matches!(e, Error::DuplicateMember { member: m, response: Some(_) } if m == member)
 }
 
 // ---- Defect 1: the cap ------------------------------------------------------------------------
@@ -46,6 +45,12 @@ fn scope_token_cap_is_a_typed_error_everywhere() {
     let over = format!("{} s0", at_cap.join(" "));
     let too_many = Error::TooManyScopeTokens {
         limit: Scope::MAX_TOKENS,
+        response: None,
+    };
+    // From a response, the same error carries that response's status and content type.
+    let too_many_in_response = Error::TooManyScopeTokens {
+        limit: Scope::MAX_TOKENS,
+        response: Some(ResponseInfo::new(StatusCode::OK, &json())),
     };
     // Counted as sent: a duplicate past the cap is still one token too many.
     assert_eq!(Scope::parse(&over), Err(too_many.clone()));
@@ -65,22 +70,18 @@ fn scope_token_cap_is_a_typed_error_everywhere() {
     ] {
         let body = format!(r#"{{"access_token":"a","token_type":"Bearer","scope":{scope}}}"#);
         let got = TokenResponse::parse_with(
-            StatusCode::OK,
-            &json(),
-            body.as_bytes(),
+            (StatusCode::OK, &json(), body.as_bytes()),
             now(),
             &ParseOptions::with_profile(profile),
         );
-        assert_eq!(got.unwrap_err(), too_many, "{profile:?}");
+        assert_eq!(got.unwrap_err(), too_many_in_response, "{profile:?}");
         let body = format!(r#"{{"active":true,"scope":{scope}}}"#);
         let got = IntrospectionResponse::parse_with(
-            StatusCode::OK,
-            &json(),
-            body.as_bytes(),
+            (StatusCode::OK, &json(), body.as_bytes()),
             now(),
             &ParseOptions::with_profile(profile),
         );
-        assert_eq!(got.unwrap_err(), too_many, "{profile:?}");
+        assert_eq!(got.unwrap_err(), too_many_in_response, "{profile:?}");
     }
 }
 
@@ -115,27 +116,27 @@ fn all_parsers(body: &[u8]) -> Vec<(String, Result<(), Error>)> {
         let bad = StatusCode::BAD_REQUEST;
         out.push((
             format!("token {profile:?}"),
-            TokenResponse::parse_with(ok, &h, body, now(), &o).map(drop),
+            TokenResponse::parse_with((ok, &h, body), now(), &o).map(drop),
         ));
         out.push((
             format!("token 400 {profile:?}"),
-            TokenResponse::parse_with(bad, &h, body, now(), &o).map(drop),
+            TokenResponse::parse_with((bad, &h, body), now(), &o).map(drop),
         ));
         out.push((
             format!("error {profile:?}"),
-            parse_error_response(bad, &h, body, now(), &o).map(drop),
+            parse_error_response((bad, &h, body), now(), &o).map(drop),
         ));
         out.push((
             format!("introspection {profile:?}"),
-            IntrospectionResponse::parse_with(ok, &h, body, now(), &o).map(drop),
+            IntrospectionResponse::parse_with((ok, &h, body), now(), &o).map(drop),
         ));
         out.push((
             format!("metadata {profile:?}"),
-            ServerMetadata::parse_with(ok, &h, body, &issuer, now(), &o).map(drop),
+            ServerMetadata::parse_with((ok, &h, body), &issuer, now(), &o).map(drop),
         ));
         out.push((
             format!("revocation 400 {profile:?}"),
-            RevocationOutcome::parse_with(bad, &h, body, now(), &o).map(drop),
+            RevocationOutcome::parse_with((bad, &h, body), now(), &o).map(drop),
         ));
     }
     out
@@ -164,10 +165,9 @@ fn duplicates_are_refused_the_same_way_by_every_parser_and_profile() {
     ];
     for (body, member) in cases {
         for (parser, got) in all_parsers(body) {
-            assert_eq!(
-                got,
-                Err(dup(member)),
-                "{parser} on {}",
+            assert!(
+                got.as_ref().is_err_and(|e| is_dup(e, member)),
+                "{parser} on {}: {got:?}",
                 String::from_utf8_lossy(body)
             );
         }
@@ -193,15 +193,15 @@ fn lenient_form_bodies_follow_the_same_rule() {
             "access_token",
         ),
     ] {
-        assert_eq!(
-            TokenResponse::parse_with(StatusCode::OK, &form, body, now(), &o).unwrap_err(),
-            dup(member)
-        );
+        assert!(is_dup(
+            &TokenResponse::parse_with((StatusCode::OK, &form, body), now(), &o).unwrap_err(),
+            member
+        ));
         // The same bytes sent as JSON-typed but not JSON: the lenient fallback reads the form.
-        assert_eq!(
-            TokenResponse::parse_with(StatusCode::OK, &json(), body, now(), &o).unwrap_err(),
-            dup(member)
-        );
+        assert!(is_dup(
+            &TokenResponse::parse_with((StatusCode::OK, &json(), body), now(), &o).unwrap_err(),
+            member
+        ));
     }
 }
 
@@ -209,8 +209,8 @@ fn lenient_form_bodies_follow_the_same_rule() {
 fn duplicate_member_names_are_bounded_and_filtered() {
     let name = format!("{}\u{1b}[31m", "n".repeat(500));
     let body = format!(r#"{{"{name}":1,"{name}":2}}"#).replace('\u{1b}', "\\u001b");
-    let e = TokenResponse::parse(StatusCode::OK, &json(), body.as_bytes(), now()).unwrap_err();
-    let Error::DuplicateMember { member } = &e else {
+    let e = TokenResponse::parse((StatusCode::OK, &json(), body.as_bytes()), now()).unwrap_err();
+    let Error::DuplicateMember { member, .. } = &e else {
         panic!("{e:?}")
     };
     assert_eq!(member.chars().count(), 64);
@@ -248,23 +248,19 @@ fn retry_after_is_capped_and_safe_to_add() {
         HeaderValue::from_static("18446744073709551615"),
     );
     let e = TokenResponse::parse(
-        StatusCode::BAD_REQUEST,
-        &h,
-        br#"{"error":"slow_down"}"#,
+        (StatusCode::BAD_REQUEST, &h, br#"{"error":"slow_down"}"#),
         now(),
     )
     .unwrap_err();
     assert_eq!(e.retry_after(), Some(MAX_RETRY_AFTER));
-    let e = TokenResponse::parse(StatusCode::INTERNAL_SERVER_ERROR, &h, b"{}", now()).unwrap_err();
+    let e =
+        TokenResponse::parse((StatusCode::INTERNAL_SERVER_ERROR, &h, b"{}"), now()).unwrap_err();
     assert_eq!(e.retry_after(), Some(MAX_RETRY_AFTER));
-    let e = TokenResponse::parse(StatusCode::BAD_GATEWAY, &h, b"<html>", now()).unwrap_err();
+    let e = TokenResponse::parse((StatusCode::BAD_GATEWAY, &h, b"<html>"), now()).unwrap_err();
     assert_eq!(e.retry_after(), Some(MAX_RETRY_AFTER));
-    match RevocationOutcome::parse(StatusCode::SERVICE_UNAVAILABLE, &h, b"", now()).unwrap() {
-        RevocationOutcome::Unavailable { retry_after } => {
-            assert_eq!(retry_after, Some(MAX_RETRY_AFTER))
-        }
-        other => panic!("{other:?}"),
-    }
+    let e =
+        RevocationOutcome::parse((StatusCode::SERVICE_UNAVAILABLE, &h, b""), now()).unwrap_err();
+    assert_eq!(e.retry_after(), Some(MAX_RETRY_AFTER));
 }
 
 /// Characters that must never reach a log line or terminal from a server.
@@ -287,9 +283,7 @@ fn server_error_text_is_bounded_and_filtered() {
     .to_string();
     for profile in [Profile::Default, Profile::Lenient] {
         let e = parse_error_response(
-            StatusCode::BAD_REQUEST,
-            &json(),
-            body.as_bytes(),
+            (StatusCode::BAD_REQUEST, &json(), body.as_bytes()),
             now(),
             &ParseOptions::with_profile(profile),
         )

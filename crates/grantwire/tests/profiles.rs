@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use grantwire::http::{header, HeaderMap, HeaderValue, StatusCode};
-use grantwire::{Error, ErrorCode, ParseOptions, Profile, Quirk, TokenResponse};
+use grantwire::{Error, ErrorCode, ParseOptions, Profile, Quirk, ResponseInfo, TokenResponse};
 
 fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000)
@@ -23,12 +23,18 @@ fn parse(
     body: &[u8],
 ) -> Result<TokenResponse, Error> {
     TokenResponse::parse_with(
-        StatusCode::from_u16(status).unwrap(),
-        h,
-        body,
+        (StatusCode::from_u16(status).unwrap(), h, body),
         now(),
         &ParseOptions::with_profile(profile),
     )
+}
+
+/// What an error from a 200 `application/json` response carries.
+fn json_200() -> Option<ResponseInfo> {
+    Some(ResponseInfo::new(
+        StatusCode::OK,
+        &headers("application/json"),
+    ))
 }
 
 const OK: &[u8] = br#"{"access_token":"at","token_type":"Bearer","expires_in":60}"#;
@@ -164,13 +170,10 @@ fn typed_failures() {
         b"<html><body>Login expired for token 4f0c8a1b9e7d6c5b4a39281706f5e4d3</body></html>";
     match parse(Profile::Default, 502, &headers("text/html"), html).unwrap_err() {
         Error::NotJson {
-            status,
-            content_type,
-            snippet,
-            ..
+            response, snippet, ..
         } => {
-            assert_eq!(status, 502);
-            assert_eq!(content_type.as_deref(), Some("text/html"));
+            assert_eq!(response.status, 502);
+            assert_eq!(response.content_type.as_deref(), Some("text/html"));
             assert!(snippet.starts_with("<html><body>Login expired"));
             assert!(!snippet.contains("4f0c8a1b9e7d6c5b4a39281706f5e4d3"));
             assert!(snippet.contains("[redacted]"));
@@ -181,13 +184,15 @@ fn typed_failures() {
     assert_eq!(
         parse(Profile::Default, 200, &json, br#"{"token_type":"Bearer"}"#).unwrap_err(),
         Error::MissingMember {
-            member: "access_token"
+            member: "access_token",
+            response: json_200()
         }
     );
     assert_eq!(
         parse(Profile::Default, 200, &json, br#"{"access_token":"a"}"#).unwrap_err(),
         Error::MissingMember {
-            member: "token_type"
+            member: "token_type",
+            response: json_200()
         }
     );
     assert_eq!(
@@ -200,7 +205,8 @@ fn typed_failures() {
         .unwrap_err(),
         Error::WrongType {
             member: "access_token",
-            expected: "a string"
+            expected: "a string",
+            response: json_200()
         }
     );
     assert_eq!(
@@ -213,14 +219,16 @@ fn typed_failures() {
         .unwrap_err(),
         Error::InvalidValue {
             member: "access_token",
-            reason: "empty"
+            reason: "empty",
+            response: json_200()
         }
     );
     assert_eq!(
         parse(Profile::Default, 200, &json, br#"["access_token"]"#).unwrap_err(),
         Error::WrongType {
             member: "(body)",
-            expected: "a JSON object"
+            expected: "a JSON object",
+            response: json_200()
         }
     );
     assert_eq!(
@@ -232,7 +240,8 @@ fn typed_failures() {
         )
         .unwrap_err(),
         Error::UnsupportedTokenType {
-            token_type: "mac".into()
+            token_type: "mac".into(),
+            response: json_200()
         }
     );
     // Duplicate members are ambiguous, so refused.
@@ -245,17 +254,18 @@ fn typed_failures() {
         )
         .unwrap_err(),
         Error::DuplicateMember {
-            member: "access_token".into()
+            member: "access_token".into(),
+            response: json_200()
         }
     );
     // Non-2xx without an error member.
     assert!(matches!(
         parse(Profile::Default, 500, &json, br#"{"message":"boom"}"#),
-        Err(Error::UnexpectedStatus { status: 500, .. })
+        Err(Error::UnexpectedStatus { response, .. }) if response.status == 500
     ));
     assert!(matches!(
         parse(Profile::Default, 302, &json, OK),
-        Err(Error::UnexpectedStatus { status: 302, .. })
+        Err(Error::UnexpectedStatus { response, .. }) if response.status == 302
     ));
 }
 
@@ -271,10 +281,12 @@ fn bounded_work() {
         "a".repeat(100)
     );
     assert_eq!(
-        TokenResponse::parse_with(StatusCode::OK, &json, big.as_bytes(), now(), &opts).unwrap_err(),
+        TokenResponse::parse_with((StatusCode::OK, &json, big.as_bytes()), now(), &opts)
+            .unwrap_err(),
         Error::BodyTooLarge {
             limit: 64,
-            length: big.len()
+            length: big.len(),
+            response: json_200()
         }
     );
     // Default limit: 1 MiB.
@@ -290,7 +302,10 @@ fn bounded_work() {
     );
     assert_eq!(
         parse(Profile::Default, 200, &json, deep.as_bytes()).unwrap_err(),
-        Error::NestingTooDeep { limit: 16 }
+        Error::NestingTooDeep {
+            limit: 16,
+            response: json_200()
+        }
     );
     let shallow = format!(
         r#"{{"access_token":"a","token_type":"Bearer","x":{}1{}}}"#,
@@ -303,8 +318,8 @@ fn bounded_work() {
 #[test]
 fn expiry_uses_the_receive_time_passed_in() {
     let json = headers("application/json");
-    let t1 = TokenResponse::parse(StatusCode::OK, &json, OK, UNIX_EPOCH).unwrap();
-    let t2 = TokenResponse::parse(StatusCode::OK, &json, OK, now()).unwrap();
+    let t1 = TokenResponse::parse((StatusCode::OK, &json, OK), UNIX_EPOCH).unwrap();
+    let t2 = TokenResponse::parse((StatusCode::OK, &json, OK), now()).unwrap();
     assert_eq!(t1.expires_at(), Some(UNIX_EPOCH + Duration::from_secs(60)));
     assert_eq!(t2.expires_at(), Some(now() + Duration::from_secs(60)));
     assert_eq!(t2.received_at(), now());

@@ -130,8 +130,8 @@ proptest! {
         let scope = Scope::from_tokens(tokens.iter().map(String::as_str)).unwrap();
         if !scope.is_empty() { obj["scope"] = scope.as_str().into(); }
         let body = serde_json::to_vec(&obj).unwrap();
-        let default = TokenResponse::parse(StatusCode::OK, &json_headers(), &body, now()).unwrap();
-        let strict = TokenResponse::parse_with(StatusCode::OK, &json_headers(), &body, now(), &ParseOptions::with_profile(Profile::Strict)).unwrap();
+        let default = TokenResponse::parse((StatusCode::OK, &json_headers(), &body), now()).unwrap();
+        let strict = TokenResponse::parse_with((StatusCode::OK, &json_headers(), &body), now(), &ParseOptions::with_profile(Profile::Strict)).unwrap();
         for t in [&default, &strict] {
             prop_assert_eq!(t.access_token().secret(), token.as_str());
             prop_assert_eq!(t.token_type(), TokenType::parse(ty).unwrap());
@@ -154,7 +154,7 @@ proptest! {
         if let Some(d) = &desc { obj["error_description"] = d.clone().into(); }
         let body = serde_json::to_vec(&obj).unwrap();
         for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
-            let err = TokenResponse::parse_with(StatusCode::from_u16(status).unwrap(), &json_headers(), &body, now(), &ParseOptions::with_profile(profile)).unwrap_err();
+            let err = TokenResponse::parse_with((StatusCode::from_u16(status).unwrap(), &json_headers(), &body), now(), &ParseOptions::with_profile(profile)).unwrap_err();
             let e = err.oauth().expect("OAuth error");
             prop_assert_eq!(&e.error, &ErrorCode::parse(&code));
             prop_assert_eq!(e.error.as_str(), code.as_str());
@@ -186,8 +186,8 @@ proptest! {
         let status = StatusCode::from_u16(status).unwrap();
         for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
             let opts = ParseOptions::with_profile(profile);
-            let _ = TokenResponse::parse_with(status, &json_headers(), &body, now(), &opts);
-            let _ = grantwire::parse_error_response(status, &HeaderMap::new(), &body, now(), &opts);
+            let _ = TokenResponse::parse_with((status, &json_headers(), &body), now(), &opts);
+            let _ = grantwire::parse_error_response((status, &HeaderMap::new(), &body), now(), &opts);
         }
         let _ = parse_www_authenticate(&text);
         let _ = parse_retry_after(&text, now());
@@ -203,7 +203,7 @@ proptest! {
     ], 0..40)) {
         let body = parts.concat();
         for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
-            let _ = TokenResponse::parse_with(StatusCode::OK, &json_headers(), body.as_bytes(), now(), &ParseOptions::with_profile(profile));
+            let _ = TokenResponse::parse_with((StatusCode::OK, &json_headers(), body.as_bytes()), now(), &ParseOptions::with_profile(profile));
         }
     }
 }
@@ -211,44 +211,52 @@ proptest! {
 #[test]
 fn expires_in_edge_cases_are_typed() {
     use grantwire::ExpiresInProblem::*;
-    let cases: &[(&str, Error)] = &[
-        (r#"-1"#, Error::InvalidExpiresIn(Negative)),
-        (r#"3600.5"#, Error::InvalidExpiresIn(Fractional)),
-        (r#""3600.5""#, Error::InvalidExpiresIn(Fractional)),
-        (r#""-5""#, Error::InvalidExpiresIn(Negative)),
-        (r#""soon""#, Error::InvalidExpiresIn(NotANumber)),
-        (r#"true"#, Error::InvalidExpiresIn(NotANumber)),
-        (r#"18446744073709551616"#, Error::InvalidExpiresIn(TooLarge)),
-        (
-            r#""99999999999999999999999""#,
-            Error::InvalidExpiresIn(TooLarge),
-        ),
-        (r#"400000000"#, Error::InvalidExpiresIn(TooLarge)),
+    let cases: &[(&str, grantwire::ExpiresInProblem)] = &[
+        (r#"-1"#, Negative),
+        (r#"3600.5"#, Fractional),
+        (r#""3600.5""#, Fractional),
+        (r#""-5""#, Negative),
+        (r#""soon""#, NotANumber),
+        (r#"true"#, NotANumber),
+        (r#"18446744073709551616"#, TooLarge),
+        (r#""99999999999999999999999""#, TooLarge),
+        (r#"400000000"#, TooLarge),
     ];
     for (value, want) in cases {
         let body = format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{value}}}"#);
-        let got = TokenResponse::parse(StatusCode::OK, &json_headers(), body.as_bytes(), now());
-        assert_eq!(got.as_ref().err(), Some(want), "expires_in {value}");
+        let got = TokenResponse::parse((StatusCode::OK, &json_headers(), body.as_bytes()), now());
+        assert!(
+            matches!(
+                &got,
+                Err(Error::InvalidExpiresIn { problem, response: Some(r) })
+                    if problem == want && r.status == 200
+            ),
+            "expires_in {value}: {:?}",
+            got.err()
+        );
     }
     // A number beyond f64 is refused by the JSON reader itself: still a typed error.
     let body = br#"{"access_token":"a","token_type":"Bearer","expires_in":1e400}"#;
     assert!(matches!(
-        TokenResponse::parse(StatusCode::OK, &json_headers(), body, now()),
+        TokenResponse::parse((StatusCode::OK, &json_headers(), body), now()),
         Err(Error::NotJson { .. })
     ));
     // A decimal string is a default-profile quirk, and a strict-profile error.
     let body = br#"{"access_token":"a","token_type":"Bearer","expires_in":"3600"}"#;
-    let t = TokenResponse::parse(StatusCode::OK, &json_headers(), body, now()).unwrap();
+    let t = TokenResponse::parse((StatusCode::OK, &json_headers(), body), now()).unwrap();
     assert!(t.quirks().contains(grantwire::Quirk::ExpiresInString));
     assert_eq!(t.expires_in(), Some(Duration::from_secs(3600)));
     let strict = ParseOptions::with_profile(Profile::Strict);
-    assert_eq!(
-        TokenResponse::parse_with(StatusCode::OK, &json_headers(), body, now(), &strict).err(),
-        Some(Error::InvalidExpiresIn(NotANumber))
-    );
+    assert!(matches!(
+        TokenResponse::parse_with((StatusCode::OK, &json_headers(), body), now(), &strict),
+        Err(Error::InvalidExpiresIn {
+            problem: NotANumber,
+            ..
+        })
+    ));
     // No expires_in: expiry unknown, never forever.
     let body = br#"{"access_token":"a","token_type":"Bearer"}"#;
-    let t = TokenResponse::parse(StatusCode::OK, &json_headers(), body, now()).unwrap();
+    let t = TokenResponse::parse((StatusCode::OK, &json_headers(), body), now()).unwrap();
     assert_eq!(t.expiry(), grantwire::Expiry::Unknown);
     assert_eq!(t.expires_at(), None);
 }

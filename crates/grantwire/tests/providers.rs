@@ -36,9 +36,7 @@ fn json() -> HeaderMap {
 
 fn parse(preset: &Preset, name: &str, status: StatusCode) -> Result<TokenResponse, Error> {
     TokenResponse::parse_with(
-        status,
-        &json(),
-        &fixture(name),
+        (status, &json(), &fixture(name)),
         now(),
         &preset.parse_options(),
     )
@@ -144,9 +142,11 @@ fn okta_org_and_custom_authorization_servers() {
     assert_eq!(providers::OKTA_ORG.auth_method, AuthMethod::PrivateKeyJwt);
     let custom = providers::okta_custom("acme.okta.com", "default").unwrap();
     let md = ServerMetadata::parse(
-        StatusCode::OK,
-        &json(),
-        &fixture("okta_custom_metadata.json"),
+        (
+            StatusCode::OK,
+            &json(),
+            &fixture("okta_custom_metadata.json"),
+        ),
         custom.issuer().unwrap(),
         now(),
     )
@@ -166,11 +166,13 @@ fn okta_org_and_custom_authorization_servers() {
     // The org server's metadata is not the custom server's: the issuer check catches a mix-up.
     let org = providers::okta_org("acme.okta.com").unwrap();
     assert!(ServerMetadata::parse(
-        StatusCode::OK,
-        &json(),
-        &fixture("okta_custom_metadata.json"),
+        (
+            StatusCode::OK,
+            &json(),
+            &fixture("okta_custom_metadata.json")
+        ),
         org.issuer().unwrap(),
-        now(),
+        now()
     )
     .is_err());
     let (body, basic) = request_with(
@@ -181,9 +183,11 @@ fn okta_org_and_custom_authorization_servers() {
     assert!(basic);
     assert_eq!(body, "grant_type=client_credentials&scope=orders%3Aread");
     let inactive = IntrospectionResponse::parse(
-        StatusCode::OK,
-        &json(),
-        &fixture("okta_introspection_inactive.json"),
+        (
+            StatusCode::OK,
+            &json(),
+            &fixture("okta_introspection_inactive.json"),
+        ),
         now(),
     )
     .unwrap();
@@ -216,11 +220,13 @@ fn entra_id_v1_and_v2() {
     assert_eq!(t.extra()["expires_on"], "1700003599");
     // The strict profile refuses the v1 shape; the preset's profile takes it.
     assert!(TokenResponse::parse_with(
-        StatusCode::OK,
-        &json(),
-        &fixture("entra_v1_client_credentials.json"),
+        (
+            StatusCode::OK,
+            &json(),
+            &fixture("entra_v1_client_credentials.json")
+        ),
         now(),
-        &grantwire::ParseOptions::with_profile(grantwire::Profile::Strict),
+        &grantwire::ParseOptions::with_profile(grantwire::Profile::Strict)
     )
     .is_err());
     for p in [v1, v2] {
@@ -365,9 +371,11 @@ fn keycloak() {
     ));
     // Discovery document and introspection answer of the same realm.
     let md = ServerMetadata::parse(
-        StatusCode::OK,
-        &json(),
-        &fixture("keycloak_openid_configuration.json"),
+        (
+            StatusCode::OK,
+            &json(),
+            &fixture("keycloak_openid_configuration.json"),
+        ),
         ep.issuer().unwrap(),
         now(),
     )
@@ -389,9 +397,11 @@ fn keycloak() {
     );
     assert!(md.extra().contains_key("mtls_endpoint_aliases"));
     let r = IntrospectionResponse::parse(
-        StatusCode::OK,
-        &json(),
-        &fixture("keycloak_introspection_active.json"),
+        (
+            StatusCode::OK,
+            &json(),
+            &fixture("keycloak_introspection_active.json"),
+        ),
         now(),
     )
     .unwrap();

@@ -49,16 +49,15 @@ fn rfc6749_4_4_3_and_5_1_responses() {
     let body = br#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"example","expires_in":3600,"example_parameter":"example_value"}"#;
     for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
         let r = TokenResponse::parse_with(
-            StatusCode::OK,
-            &rfc_headers(),
-            body,
+            (StatusCode::OK, &rfc_headers(), body),
             now,
             &ParseOptions::with_profile(profile),
         );
         assert_eq!(
             r.unwrap_err(),
             Error::UnsupportedTokenType {
-                token_type: "example".into()
+                token_type: "example".into(),
+                response: Some(grantwire::ResponseInfo::new(StatusCode::OK, &rfc_headers())),
             }
         );
     }
@@ -66,9 +65,7 @@ fn rfc6749_4_4_3_and_5_1_responses() {
     let body = br#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"bearer","expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","example_parameter":"example_value"}"#;
     for profile in [Profile::Strict, Profile::Default, Profile::Lenient] {
         let t = TokenResponse::parse_with(
-            StatusCode::OK,
-            &rfc_headers(),
-            body,
+            (StatusCode::OK, &rfc_headers(), body),
             now,
             &ParseOptions::with_profile(profile),
         )
@@ -89,7 +86,8 @@ fn rfc6749_4_4_3_and_5_1_responses() {
 fn rfc6749_5_2_error() {
     let now = UNIX_EPOCH + Duration::from_secs(NOW);
     let body = br#"{"error":"invalid_request"}"#;
-    let err = TokenResponse::parse(StatusCode::BAD_REQUEST, &rfc_headers(), body, now).unwrap_err();
+    let err =
+        TokenResponse::parse((StatusCode::BAD_REQUEST, &rfc_headers(), body), now).unwrap_err();
     let e = err.oauth().expect("an OAuth error");
     assert_eq!(e.error, ErrorCode::InvalidRequest);
     assert_eq!(e.status, 400);
@@ -110,7 +108,7 @@ fn rfc6750_3_challenge_on_401() {
         HeaderValue::from_static("Tue, 14 Nov 2023 22:14:20 GMT"),
     );
     let body = br#"{"error":"invalid_token","error_description":"The access token expired"}"#;
-    let err = TokenResponse::parse(StatusCode::UNAUTHORIZED, &h, body, now).unwrap_err();
+    let err = TokenResponse::parse((StatusCode::UNAUTHORIZED, &h, body), now).unwrap_err();
     let e = err.oauth().unwrap();
     assert_eq!(e.error, ErrorCode::InvalidToken);
     assert_eq!(e.challenges.len(), 1);

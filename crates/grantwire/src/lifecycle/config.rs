@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::response::ParseOptions;
+use crate::profile::ParseOptions;
 
 /// Timing and retry policy of a [`TokenLifecycle`](super::TokenLifecycle). Every duration is
 /// measured on the caller's monotonic [`Instant`](std::time::Instant)s, never on the wall clock.

@@ -377,7 +377,7 @@ impl TokenLifecycle {
         // `Context` time plus the monotonic time it was in flight.
         let wall = later_wall(wall, now.saturating_duration_since(flight.started));
         let parsed =
-            TokenResponse::parse_with(status, headers, body, wall, &self.config.parse_options);
+            TokenResponse::parse_with((status, headers, body), wall, &self.config.parse_options);
         let response = match parsed {
             Ok(r) => r,
             Err(e) => {
@@ -387,10 +387,10 @@ impl TokenLifecycle {
         };
         let Some(token) = Token::from_response(&response, now, &self.config) else {
             self.fail(
-                FetchError::Response(Error::InvalidValue {
-                    member: "expires_in",
-                    reason: "zero: the token is already expired",
-                }),
+                FetchError::Response(
+                    Error::invalid_value("expires_in", "zero: the token is already expired")
+                        .with_response(|| crate::error::ResponseInfo::new(status, headers)),
+                ),
                 now,
             );
             return Handled::Failed;
