@@ -15,9 +15,11 @@ use grantwire_client::{SendResult, TokenError, TokenSource, TransportFailure};
 fn source_at_expiry() -> TokenSource {
     let mut lc = TokenLifecycle::new(client(), ClientCredentials::new(), fast_config());
     let response = TokenResponse::parse(
-        http::StatusCode::OK,
-        &http::HeaderMap::new(),
-        br#"{"access_token":"old","token_type":"Bearer","expires_in":1}"#,
+        (
+            http::StatusCode::OK,
+            &http::HeaderMap::new(),
+            &br#"{"access_token":"old","token_type":"Bearer","expires_in":1}"#[..],
+        ),
         std::time::SystemTime::now(),
     )
     .unwrap();
@@ -230,9 +232,11 @@ fn a_token_due_for_refresh_is_not_a_hit_but_is_served_while_the_refresh_is_in_fl
         LifecycleConfig::default(),
     );
     let response = TokenResponse::parse(
-        http::StatusCode::OK,
-        &http::HeaderMap::new(),
-        br#"{"access_token":"aging","token_type":"Bearer","expires_in":10}"#,
+        (
+            http::StatusCode::OK,
+            &http::HeaderMap::new(),
+            &br#"{"access_token":"aging","token_type":"Bearer","expires_in":10}"#[..],
+        ),
         std::time::SystemTime::now(),
     )
     .unwrap();
