@@ -8,10 +8,10 @@ use grantwire::lifecycle::TransportError;
 use grantwire::SecretRequest;
 use http::header::CONTENT_LENGTH;
 
-use crate::TransportFailure;
+use grantwire_client::TransportFailure;
 
 /// The default cap on a response body: 1 MiB.
-pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The default connect timeout (TCP and TLS): 10 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default total timeout (connect, send, response and body): 30 s.
@@ -25,8 +25,9 @@ pub const USER_AGENT: &str = concat!("grantwire/", env!("CARGO_PKG_VERSION"));
 #[non_exhaustive]
 pub struct TransportOptions {
     /// The largest response body read, in bytes; reading stops one byte past it and the
-    /// request fails with [`TransportFailure::BodyTooLarge`].
-    pub max_body: u64,
+    /// request fails with a [`TransportError::Receive`] failure whose source is
+    /// [`BodyTooLarge`].
+    pub max_body_bytes: usize,
     /// The connect timeout (name resolution, TCP, TLS handshake).
     pub connect_timeout: Duration,
     /// The total timeout for one request, body included.
@@ -36,7 +37,7 @@ pub struct TransportOptions {
 impl Default for TransportOptions {
     fn default() -> Self {
         Self {
-            max_body: DEFAULT_MAX_BODY,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
         }
@@ -44,9 +45,9 @@ impl Default for TransportOptions {
 }
 
 impl TransportOptions {
-    /// Sets [`TransportOptions::max_body`].
-    pub fn max_body(mut self, bytes: u64) -> Self {
-        self.max_body = bytes;
+    /// Sets [`TransportOptions::max_body_bytes`].
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
         self
     }
 
@@ -72,13 +73,13 @@ impl TransportOptions {
 #[derive(Clone)]
 pub struct Transport {
     agent: ureq::Agent,
-    max_body: u64,
+    max_body_bytes: usize,
 }
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transport")
-            .field("max_body", &self.max_body)
+            .field("max_body_bytes", &self.max_body_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -109,7 +110,7 @@ impl Transport {
             .build();
         Self {
             agent: config.into(),
-            max_body: options.max_body,
+            max_body_bytes: options.max_body_bytes,
         }
     }
 
@@ -119,48 +120,85 @@ impl Transport {
     /// **The caller then owns the agent's redirect, status and timeout settings**: set
     /// `max_redirects(0)` and `http_status_as_error(false)` as [`Transport::with_options`]
     /// does, or redirects are followed with credentials and OAuth error answers arrive as
-    /// transport failures. The body cap still applies ([`Transport::max_body`]).
+    /// transport failures. The body cap still applies ([`Transport::max_body_bytes`]).
     pub fn from_agent(agent: ureq::Agent) -> Self {
         Self {
             agent,
-            max_body: DEFAULT_MAX_BODY,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 
     /// Changes the body cap.
-    pub fn max_body(mut self, bytes: u64) -> Self {
-        self.max_body = bytes;
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
         self
+    }
+
+    /// The agent, for code that sends other requests through the same connection pool.
+    pub fn agent(&self) -> &ureq::Agent {
+        &self.agent
     }
 
     /// Sends `request` and reads the response, its body capped at the configured size.
     ///
     /// The request body is lent to ureq from the wiped [`grantwire::SecretBody`], never
-    /// copied by this crate; ureq writes it to the socket (or the TLS layer's buffer, which is
-    /// not wiped) and the body is wiped when this call returns. Headers are `http`'s shared
-    /// bytes and are not wiped (see [`grantwire::request`]).
+    /// copied by this crate; ureq writes it to the socket (through the TLS layer's buffers,
+    /// which are not wiped) and the body is wiped when this call returns. Headers are `http`'s
+    /// shared bytes and are not wiped (see [`grantwire::request`]).
     pub fn send(
         &self,
         request: SecretRequest,
     ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
         let (parts, body) = request.into_parts();
-        let request = http::Request::from_parts(parts, body.as_bytes());
+        let response = self.execute(http::Request::from_parts(parts, body.as_bytes()));
+        drop(body);
+        response
+    }
+
+    /// Sends a request whose body is borrowed (the token client's API calls, which may be
+    /// sent twice) and reads the capped response.
+    pub(crate) fn execute(
+        &self,
+        request: http::Request<&[u8]>,
+    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
         let response = self
             .agent
             .run(request)
             .map_err(|e| classify(&e, Phase::Exchange))?;
-        drop(body);
         let (parts, mut body) = response.into_parts();
-        if let Some(len) = declared_length(&parts.headers) {
-            if len > self.max_body {
-                return Err(TransportFailure::BodyTooLarge {
-                    limit: self.max_body,
-                });
-            }
+        if declared_length(&parts.headers).is_some_and(|len| len > self.max_body_bytes as u64) {
+            return Err(too_large(self.max_body_bytes));
         }
-        let bytes = read_capped(&mut body, self.max_body)?;
+        let bytes = read_capped(&mut body, self.max_body_bytes)?;
         Ok(http::Response::from_parts(parts, bytes))
     }
+}
+
+/// The source of the failure for a response body over the cap (its kind is
+/// [`TransportError::Receive`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the response body is larger than the {limit}-byte limit")]
+pub struct BodyTooLarge {
+    /// The cap that was exceeded.
+    pub limit: usize,
+}
+
+fn too_large(limit: usize) -> TransportFailure {
+    TransportFailure::new(
+        TransportError::Receive,
+        Some(Box::new(BodyTooLarge { limit })),
+    )
+}
+
+/// The source of every other failure: what went wrong, without the URL or any server text
+/// (ureq's own errors may print the URI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("ureq: {what}")]
+pub struct UreqFailure {
+    /// The kind of ureq error (`"io"`, `"timeout"`, `"protocol"`, `"tls"`, ...).
+    pub what: &'static str,
+    /// The I/O error kind, for I/O errors.
+    pub io: Option<std::io::ErrorKind>,
 }
 
 /// A `Content-Length` that announces more than the cap fails before any byte is read.
@@ -177,8 +215,8 @@ fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
 /// Reads at most `max + 1` bytes: one past the cap tells a body that is too large from one
 /// that fits exactly. The buffer grows with what arrives (doubling, but never past `max + 1`),
 /// never to a size the server announces; the bytes pass through one 16 KiB stack buffer.
-fn read_capped(body: &mut ureq::Body, max: u64) -> Result<Vec<u8>, TransportFailure> {
-    let limit = usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX);
+fn read_capped(body: &mut ureq::Body, max: usize) -> Result<Vec<u8>, TransportFailure> {
+    let limit = max.saturating_add(1);
     // ureq's own limit too, so a decoder below us stops at the same place.
     let mut reader = body.with_config().limit(limit as u64).reader();
     let mut bytes = Vec::new();
@@ -189,22 +227,15 @@ fn read_capped(body: &mut ureq::Body, max: u64) -> Result<Vec<u8>, TransportFail
             Ok(0) => return Ok(bytes),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(match ureq::Error::from(e) {
-                    ureq::Error::BodyExceedsLimit(_) => {
-                        TransportFailure::BodyTooLarge { limit: max }
-                    }
-                    e => classify(&e, Phase::Body),
-                })
-            }
+            Err(e) => return Err(classify(&ureq::Error::from(e), Phase::Body)),
         };
         if bytes.capacity() - bytes.len() < n {
             let grow = bytes.capacity().max(n).min(limit - bytes.len());
             bytes.reserve_exact(grow);
         }
         bytes.extend_from_slice(&chunk[..n]);
-        if bytes.len() as u64 > max {
-            return Err(TransportFailure::BodyTooLarge { limit: max });
+        if bytes.len() > max {
+            return Err(too_large(max));
         }
     }
 }
@@ -221,34 +252,41 @@ enum Phase {
 fn classify(error: &ureq::Error, phase: Phase) -> TransportFailure {
     use std::io::ErrorKind as K;
     use ureq::Error as E;
-    let kind = match error {
-        E::Timeout(_) => TransportError::TimedOut,
-        E::Io(io) if io.kind() == K::TimedOut || io.kind() == K::WouldBlock => {
-            TransportError::TimedOut
-        }
+    let io = match error {
+        E::Io(e) => Some(e.kind()),
+        _ => None,
+    };
+    let (kind, what) = match error {
         E::BodyExceedsLimit(limit) => {
-            return TransportFailure::BodyTooLarge { limit: *limit };
+            return too_large(usize::try_from(limit.saturating_sub(1)).unwrap_or(usize::MAX))
         }
-        _ if matches!(phase, Phase::Body) => TransportError::Receive,
-        E::HostNotFound | E::ConnectionFailed | E::Tls(_) | E::Rustls(_) | E::Pem(_) => {
-            TransportError::Connect
+        E::Timeout(_) => (TransportError::TimedOut, "timeout"),
+        E::Io(e) if matches!(e.kind(), K::TimedOut | K::WouldBlock) => {
+            (TransportError::TimedOut, "io")
         }
-        E::Io(io) => match io.kind() {
+        E::Io(_) | E::Protocol(_) if matches!(phase, Phase::Body) => {
+            (TransportError::Receive, "body")
+        }
+        E::HostNotFound => (TransportError::Connect, "host not found"),
+        E::ConnectionFailed => (TransportError::Connect, "connection failed"),
+        E::Tls(_) | E::Rustls(_) | E::Pem(_) => (TransportError::Connect, "tls"),
+        E::Io(e) => match e.kind() {
             K::ConnectionRefused
             | K::AddrNotAvailable
             | K::AddrInUse
             | K::NotFound
-            | K::PermissionDenied => TransportError::Connect,
+            | K::PermissionDenied => (TransportError::Connect, "io"),
             // The server hung up before a complete response head.
-            K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted => TransportError::Receive,
-            _ => TransportError::Send,
+            K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted => {
+                (TransportError::Receive, "io")
+            }
+            _ => (TransportError::Send, "io"),
         },
-        E::Protocol(_) => TransportError::Receive,
-        // A URI ureq cannot use, a header it refuses, a redirect error (none are followed):
-        // the request never left.
-        _ => {
-            return TransportFailure::Request;
-        }
+        E::Protocol(_) => (TransportError::Receive, "protocol"),
+        // A URI ureq cannot use, a header it refuses: the request never left.
+        E::BadUri(_) => (TransportError::Send, "bad uri"),
+        E::Http(_) => (TransportError::Send, "invalid request"),
+        _ => (TransportError::Send, "other"),
     };
-    TransportFailure::Transport(kind)
+    TransportFailure::new(kind, Some(Box::new(UreqFailure { what, io })))
 }

@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use grantwire_ureq::{Transport, TransportFailure, TransportOptions, DEFAULT_MAX_BODY};
+use grantwire_ureq::{BodyTooLarge, Transport, TransportOptions, DEFAULT_MAX_BODY_BYTES};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 #[global_allocator]
@@ -64,16 +64,18 @@ fn a_ten_mib_body_is_refused_while_reading() {
     let region = Region::new(GLOBAL);
     let err = transport.send(get(&url)).unwrap_err();
     let capped = region.change();
+    let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<BodyTooLarge>());
     assert_eq!(
-        err,
-        TransportFailure::BodyTooLarge {
-            limit: DEFAULT_MAX_BODY
-        }
+        source,
+        Some(&BodyTooLarge {
+            limit: DEFAULT_MAX_BODY_BYTES
+        })
     );
 
     // Control: with the cap above the body, the same answer is read whole, and the counter
     // sees it. So the bound below measures the adapter, not an idle allocator.
-    let loose = Transport::with_options(TransportOptions::default().max_body(64 * 1024 * 1024));
+    let loose =
+        Transport::with_options(TransportOptions::default().max_body_bytes(64 * 1024 * 1024));
     let region = Region::new(GLOBAL);
     let whole = loose.send(get(&url)).unwrap();
     let uncapped = region.change();
@@ -81,7 +83,7 @@ fn a_ten_mib_body_is_refused_while_reading() {
     drop(whole);
 
     eprintln!(
-        "bytes allocated: capped {} (cap {DEFAULT_MAX_BODY}), uncapped {}",
+        "bytes allocated: capped {} (cap {DEFAULT_MAX_BODY_BYTES}), uncapped {}",
         capped.bytes_allocated + capped.bytes_reallocated.max(0) as usize,
         uncapped.bytes_allocated + uncapped.bytes_reallocated.max(0) as usize
     );
@@ -89,7 +91,7 @@ fn a_ten_mib_body_is_refused_while_reading() {
     // cap costs about twice the cap; the 10 MiB body would cost at least 10 MiB.
     let total = capped.bytes_allocated + capped.bytes_reallocated.max(0) as usize;
     assert!(
-        total < 3 * DEFAULT_MAX_BODY as usize,
+        total < 3 * DEFAULT_MAX_BODY_BYTES,
         "the adapter allocated {total} bytes"
     );
     let total = uncapped.bytes_allocated + uncapped.bytes_reallocated.max(0) as usize;

@@ -53,3 +53,16 @@ pub fn token_request(client: &Client) -> grantwire::SecretRequest {
         .to_request(client, &mut Context::new(SystemTime::now(), &mut rng))
         .unwrap()
 }
+
+/// The cap of a "body too large" failure, or `None` for any other failure.
+pub fn too_large(failure: &grantwire_ureq::TransportFailure) -> Option<usize> {
+    use std::error::Error as _;
+    assert_eq!(
+        failure.kind(),
+        grantwire::lifecycle::TransportError::Receive
+    );
+    failure
+        .source()?
+        .downcast_ref::<grantwire_ureq::BodyTooLarge>()
+        .map(|b| b.limit)
+}
