@@ -267,11 +267,11 @@ fn rejects_token(response: &http::Response<Vec<u8>>) -> bool {
 pub fn discover(transport: &Transport, issuer: Issuer) -> Result<ServerMetadata, Error> {
     let mut step = Discover::new(issuer);
     loop {
-        let response = transport.send(step.request()?)?;
+        let response = transport.send(step.request().map_err(Error::Request)?)?;
         match step.handle_response(&response, SystemTime::now()) {
             Discovered::Metadata(metadata) => return Ok(*metadata),
             Discovered::TryNext(next) => step = next,
-            Discovered::Failed(e) => return Err(e.into()),
+            Discovered::Failed(e) => return Err(Error::Response(e)),
         }
     }
 }
@@ -287,7 +287,7 @@ fn with_context<T>(
     if failed {
         return Err(Error::NoRandomness);
     }
-    Ok(built?)
+    built.map_err(Error::Request)
 }
 
 /// Every call to a core response parser outside the lifecycle, in one place: their signatures
@@ -302,15 +302,12 @@ mod parse {
     pub(super) fn introspection(
         response: &http::Response<Vec<u8>>,
     ) -> Result<IntrospectionResponse, Error> {
-        Ok(IntrospectionResponse::from_http(
-            response,
-            SystemTime::now(),
-        )?)
+        IntrospectionResponse::from_http(response, SystemTime::now()).map_err(Error::Response)
     }
 
     pub(super) fn revocation(
         response: &http::Response<Vec<u8>>,
     ) -> Result<RevocationOutcome, Error> {
-        Ok(RevocationOutcome::from_http(response, SystemTime::now())?)
+        RevocationOutcome::from_http(response, SystemTime::now()).map_err(Error::Response)
     }
 }

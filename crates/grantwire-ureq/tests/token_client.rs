@@ -263,6 +263,8 @@ fn introspection_revocation_and_discovery() {
     let lo = common::start(Duration::from_secs(3600));
     let client = TokenClient::builder(common::client(&lo)).build();
     let token = client.token().unwrap();
+    let shown = format!("{client:?}");
+    assert!(!shown.contains(token.access_token().secret()) && !shown.contains(common::SECRET));
     let info = client.introspect(token.access_token()).unwrap();
     assert!(info.is_active());
     assert_eq!(
@@ -303,4 +305,19 @@ fn an_oversized_token_response_is_a_transport_failure() {
     let err = client.token().unwrap_err();
     let failure = err.transport().expect("a transport failure");
     assert_eq!(common::too_large(failure), Some(1024 * 1024));
+}
+
+#[test]
+fn introspection_with_a_wrong_secret_is_a_response_error_with_the_oauth_code() {
+    let lo = common::start(Duration::from_secs(3600));
+    let good = TokenClient::builder(common::client(&lo)).build();
+    let token = good.token().unwrap();
+    let bad = TokenClient::builder(common::client_with(&lo, "wrong secret")).build();
+    let err = bad.introspect(token.access_token()).unwrap_err();
+    let oauth = err.grantwire().and_then(grantwire::Error::oauth);
+    assert!(matches!(err, Error::Response(_)), "{err:?}");
+    assert_eq!(oauth.map(|o| &o.error), Some(&ErrorCode::InvalidClient));
+    // Neither the token nor the secret is in what the error prints.
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(token.access_token().secret()) && !shown.contains("wrong secret"));
 }
