@@ -21,8 +21,8 @@ fn token_count(lo: &LoopbackServer) -> u64 {
 
 fn fast_backoff() -> LifecycleConfig {
     LifecycleConfig {
-        initial_backoff: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(400),
+        initial_backoff: Duration::from_millis(500),
+        max_backoff: Duration::from_secs(1),
         ..LifecycleConfig::default()
     }
 }
@@ -36,7 +36,16 @@ fn the_client_is_one_send_sync_clone_type() {
 #[test]
 fn a_thousand_callers_at_expiry_cause_one_token_request() {
     let lo = common::start(Duration::from_secs(2));
-    let client = TokenClient::builder(common::client(&lo)).build();
+    // Refresh only at expiry, so every caller below needs the new token: a slow machine
+    // cannot turn the test into one about proactive refresh.
+    let config = LifecycleConfig {
+        refresh_share: 1.0,
+        refresh_buffer: Duration::ZERO,
+        ..LifecycleConfig::default()
+    };
+    let client = TokenClient::builder(common::client(&lo))
+        .config(config)
+        .build();
     let first = client.token().unwrap();
     assert_eq!(token_count(&lo), 1);
     // Past expiry: every caller needs a new token at once.
@@ -82,7 +91,7 @@ fn a_503_with_retry_after_is_honoured() {
     let before = Instant::now();
     let err = client.token().unwrap_err();
     let retry_at = err.retry_at().expect("a retry is scheduled");
-    // The backoff alone would be at most 100 ms; the server asked for 1 s.
+    // The backoff alone would be at most 500 ms; the server asked for 1 s.
     assert!(retry_at >= before + Duration::from_secs(1), "{err:?}");
     // Until then, no request: calls fail at once.
     while Instant::now() + Duration::from_millis(50) < retry_at {
