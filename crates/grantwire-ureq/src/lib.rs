@@ -55,8 +55,7 @@
 //! - Async: `grantwire-reqwest`. Middleware for other HTTP clients.
 //! - Following redirects (never, on credentialed requests: RFC 9700 §4.11), response
 //!   decompression (ureq's `gzip` feature is off, so the cap counts the bytes received),
-//!   cookies, proxies from the environment (configure an agent and use
-//!   [`Transport::from_agent`]).
+//!   cookies (configure an agent and use [`Transport::from_agent`]).
 //! - Mutual TLS client certificates and DPoP proofs: configure the agent yourself.
 //! - Retrying API requests for any reason but 401 `invalid_token`, or more than once.
 //!
@@ -70,6 +69,7 @@
 //! | total timeout | 30 s, body included ([`DEFAULT_TIMEOUT`]) | [`TransportOptions::timeout`] |
 //! | `User-Agent` | `grantwire/<version>` ([`USER_AGENT`]) | |
 //! | TLS | rustls with the webpki roots, ring provider | [`Transport::from_agent`] to change |
+//! | proxy | from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`...), as ureq reads it | [`Transport::from_agent`] to change |
 //! | grant | client credentials | [`TokenClientBuilder::grant`] |
 //! | refresh, backoff, `Retry-After` cap | [`LifecycleConfig::default`](grantwire::LifecycleConfig) | [`TokenClientBuilder::config`] |
 //!
