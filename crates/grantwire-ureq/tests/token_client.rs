@@ -114,7 +114,17 @@ fn a_refused_connection_backs_off_and_recovers_when_the_server_returns() {
     let client = TokenClient::builder(common::client(&lo))
         .config(fast_backoff())
         .build();
+    let addr = lo.addr();
     lo.stop();
+    // The listener may linger for a moment after `stop`; wait until connections are refused.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(addr).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the stopped server still accepts"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     let err = client.token().unwrap_err();
     assert_eq!(
