@@ -1,0 +1,121 @@
+//! The adapter against the testkit's loopback server: what it sends, and the failures it maps
+//! to the lifecycle's transport kinds.
+
+mod common;
+
+use std::time::Duration;
+
+use grantwire::lifecycle::TransportError;
+use grantwire::TokenResponse;
+use grantwire_reqwest::{Transport, TransportOptions, USER_AGENT_VALUE};
+use grantwire_testkit::{EndpointKind, Fault};
+
+#[tokio::test]
+async fn sends_a_token_request_and_returns_the_answer() {
+    let lo = common::server();
+    let transport = Transport::new().unwrap();
+    let response = transport
+        .send(common::token_request(&common::client(&lo)))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let token = TokenResponse::parse(
+        response.status(),
+        response.headers(),
+        response.body(),
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    assert_eq!(token.token_type().as_str(), "Bearer");
+    assert_eq!(
+        lo.lock()
+            .counters()
+            .client_at(common::CLIENT_ID, EndpointKind::Token),
+        1
+    );
+    assert!(USER_AGENT_VALUE.starts_with("grantwire/"));
+}
+
+#[tokio::test]
+async fn a_redirect_on_the_token_endpoint_is_not_followed() {
+    let lo = common::server();
+    let elsewhere = common::server();
+    lo.lock().inject(
+        EndpointKind::Token,
+        Fault::Redirect(elsewhere.token_endpoint()),
+    );
+    let transport = Transport::new().unwrap();
+    let response = transport
+        .send(common::token_request(&common::client(&lo)))
+        .await
+        .unwrap();
+    // RFC 9700 §4.11: the 307 comes back as it is; the credentials never reach the target.
+    assert_eq!(response.status(), 307);
+    assert_eq!(elsewhere.lock().counters().total(), 0);
+    assert!(TokenResponse::parse(
+        response.status(),
+        response.headers(),
+        response.body(),
+        std::time::SystemTime::now()
+    )
+    .is_err());
+}
+
+#[tokio::test]
+async fn a_body_over_the_cap_is_refused() {
+    let lo = common::server();
+    lo.lock()
+        .inject(EndpointKind::Token, Fault::Oversized(10 * 1024 * 1024));
+    let transport = Transport::new().unwrap();
+    let err = transport
+        .send(common::token_request(&common::client(&lo)))
+        .await
+        .unwrap_err();
+    assert!(err.is_too_large(), "{err:?}");
+    assert_eq!(err.kind(), TransportError::Receive);
+
+    // Just under a configured cap is read whole.
+    lo.lock()
+        .inject(EndpointKind::Token, Fault::Oversized(4096));
+    let small = Transport::with_options(TransportOptions::default().max_body_bytes(4096)).unwrap();
+    let response = small
+        .send(common::token_request(&common::client(&lo)))
+        .await
+        .unwrap();
+    assert_eq!(response.body().len(), 4096);
+    lo.lock()
+        .inject(EndpointKind::Token, Fault::Oversized(4097));
+    let err = small
+        .send(common::token_request(&common::client(&lo)))
+        .await
+        .unwrap_err();
+    assert!(err.is_too_large(), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_connect_failure() {
+    let lo = common::server();
+    let client = common::client(&lo);
+    lo.stop();
+    let err = Transport::new()
+        .unwrap()
+        .send(common::token_request(&client))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), TransportError::Connect, "{err:?}");
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out() {
+    let lo = common::server();
+    lo.lock()
+        .inject(EndpointKind::Token, Fault::Delay(Duration::from_secs(3)));
+    let transport =
+        Transport::with_options(TransportOptions::default().timeout(Duration::from_millis(300)))
+            .unwrap();
+    let err = transport
+        .send(common::token_request(&common::client(&lo)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), TransportError::TimedOut, "{err:?}");
+}
