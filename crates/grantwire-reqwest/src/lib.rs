@@ -1,10 +1,23 @@
-//! # grantwire-reqwest: the async transport for grantwire
+//! # grantwire-reqwest: the async transport and token client for grantwire
 //!
-//! TODO crate docs
+//! TODO
 #![forbid(unsafe_code)]
 
-mod failure;
+mod bearer;
+mod client;
+mod error;
+#[cfg(feature = "tower")]
+mod layer;
+#[cfg(feature = "middleware")]
+mod middleware;
 mod transport;
 
-pub use failure::TransportFailure;
-pub use transport::{Transport, TransportOptions, USER_AGENT_VALUE};
+pub use client::{TokenClient, TokenClientBuilder};
+pub use error::Error;
+#[cfg(feature = "tower")]
+pub use layer::{AuthLayer, AuthService, BoxError};
+#[cfg(feature = "middleware")]
+pub use middleware::GrantwireMiddleware;
+pub use transport::{BodyTooLarge, Transport, TransportOptions, USER_AGENT_VALUE};
+
+pub use grantwire_client::{TokenError, TokenEvent, TokenSource, TransportFailure};

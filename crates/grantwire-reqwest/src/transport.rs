@@ -7,7 +7,7 @@ use grantwire::lifecycle::TransportError;
 use grantwire::SecretRequest;
 use http::header::{HeaderValue, USER_AGENT};
 
-use crate::TransportFailure;
+use grantwire_client::TransportFailure;
 
 /// The `User-Agent` every request carries: `grantwire/<version>`.
 pub const USER_AGENT_VALUE: &str = concat!("grantwire/", env!("CARGO_PKG_VERSION"));
@@ -88,7 +88,7 @@ impl Transport {
             .timeout(options.timeout)
             .user_agent(USER_AGENT_VALUE)
             .build()
-            .map_err(|_| TransportFailure::new(TransportError::Connect))?;
+            .map_err(|e| failure(TransportError::Connect, e))?;
         Ok(Self {
             client,
             max_body_bytes: options.max_body_bytes,
@@ -127,14 +127,14 @@ impl Transport {
     ///
     /// Failures carry a [`TransportError`] kind for the lifecycle: `Connect` (refused,
     /// unreachable, DNS, TLS), `Send`, `Receive` (the connection broke while reading, or the
-    /// body exceeded the cap: see [`TransportFailure::is_too_large`]), `TimedOut`.
+    /// body exceeded the cap: its source is a [`BodyTooLarge`]), `TimedOut`.
     pub async fn send(
         &self,
         request: SecretRequest,
     ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
         let (parts, body) = request.into_parts();
         let url = reqwest::Url::parse(&parts.uri.to_string())
-            .map_err(|_| TransportFailure::new(TransportError::Connect))?;
+            .map_err(|e| TransportFailure::new(TransportError::Connect, Some(Box::new(e))))?;
         let mut out = reqwest::Request::new(parts.method, url);
         *out.headers_mut() = parts.headers;
         out.headers_mut()
@@ -157,12 +157,12 @@ pub(crate) async fn read_capped(
 ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
     let declared = response.content_length();
     if declared.is_some_and(|n| n > max as u64) {
-        return Err(TransportFailure::too_large());
+        return Err(too_large(max));
     }
     let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
     while let Some(chunk) = response.chunk().await.map_err(classify_body)? {
         if chunk.len() > max - body.len() {
-            return Err(TransportFailure::too_large());
+            return Err(too_large(max));
         }
         body.extend_from_slice(&chunk);
     }
@@ -174,7 +174,7 @@ pub(crate) async fn read_capped(
 }
 
 /// The lifecycle's kind for a reqwest error raised while sending.
-pub(crate) fn classify(error: reqwest::Error) -> TransportFailure {
+fn classify(error: reqwest::Error) -> TransportFailure {
     let kind = if error.is_timeout() {
         TransportError::TimedOut
     } else if error.is_connect() {
@@ -184,14 +184,45 @@ pub(crate) fn classify(error: reqwest::Error) -> TransportFailure {
     } else {
         TransportError::Send
     };
-    TransportFailure::new(kind)
+    failure(kind, error)
 }
 
 /// The kind for an error raised while reading the body.
 fn classify_body(error: reqwest::Error) -> TransportFailure {
-    if error.is_timeout() {
-        TransportFailure::new(TransportError::TimedOut)
+    let kind = if error.is_timeout() {
+        TransportError::TimedOut
     } else {
-        TransportFailure::new(TransportError::Receive)
+        TransportError::Receive
+    };
+    failure(kind, error)
+}
+
+/// A failure with reqwest's error, stripped of its URL (which may carry a query), as source.
+fn failure(kind: TransportError, error: reqwest::Error) -> TransportFailure {
+    TransportFailure::new(kind, Some(Box::new(error.without_url())))
+}
+
+/// A body over the cap: a [`TransportError::Receive`] whose source is [`BodyTooLarge`].
+fn too_large(limit: usize) -> TransportFailure {
+    TransportFailure::new(
+        TransportError::Receive,
+        Some(Box::new(BodyTooLarge { limit })),
+    )
+}
+
+/// The source of a [`TransportFailure`] whose response body exceeded
+/// [`TransportOptions::max_body_bytes`]; reading stopped there. The lifecycle treats it as a
+/// [`TransportError::Receive`] (backoff, then retry). Find it with [`BodyTooLarge::find`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the response body exceeded the limit of {limit} bytes")]
+pub struct BodyTooLarge {
+    /// The cap that was reached.
+    pub limit: usize,
+}
+
+impl BodyTooLarge {
+    /// The cap, if `failure` is a body over it.
+    pub fn find(failure: &TransportFailure) -> Option<&BodyTooLarge> {
+        std::error::Error::source(failure).and_then(|s| s.downcast_ref::<BodyTooLarge>())
     }
 }

@@ -10,7 +10,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::thread::JoinHandle;
 
 use grantwire::SecretRequest;
-use grantwire_reqwest::Transport;
+use grantwire_reqwest::{BodyTooLarge, Transport};
 use http::Method;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
@@ -72,7 +72,7 @@ async fn peak_bytes(transport: &Transport, chunked: bool) -> usize {
     let region = Region::new(GLOBAL);
     let err = transport.send(request).await.unwrap_err();
     let allocated = region.change().bytes_allocated;
-    assert!(err.is_too_large(), "{err:?}");
+    assert!(BodyTooLarge::find(&err).is_some(), "{err:?}");
     server.join().unwrap();
     allocated
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use grantwire::lifecycle::TransportError;
 use grantwire::TokenResponse;
-use grantwire_reqwest::{Transport, TransportOptions, USER_AGENT_VALUE};
+use grantwire_reqwest::{BodyTooLarge, Transport, TransportOptions, USER_AGENT_VALUE};
 use grantwire_testkit::{EndpointKind, Fault};
 
 #[tokio::test]
@@ -71,7 +71,7 @@ async fn a_body_over_the_cap_is_refused() {
         .send(common::token_request(&common::client(&lo)))
         .await
         .unwrap_err();
-    assert!(err.is_too_large(), "{err:?}");
+    assert!(BodyTooLarge::find(&err).is_some(), "{err:?}");
     assert_eq!(err.kind(), TransportError::Receive);
 
     // Just under a configured cap is read whole.
@@ -89,7 +89,7 @@ async fn a_body_over_the_cap_is_refused() {
         .send(common::token_request(&common::client(&lo)))
         .await
         .unwrap_err();
-    assert!(err.is_too_large(), "{err:?}");
+    assert!(BodyTooLarge::find(&err).is_some(), "{err:?}");
 }
 
 #[tokio::test]
