@@ -94,14 +94,19 @@ async fn a_body_over_the_cap_is_refused() {
 
 #[tokio::test]
 async fn a_refused_connection_is_a_connect_failure() {
-    let lo = common::server();
-    let client = common::client(&lo);
-    lo.stop();
-    let err = Transport::new()
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
-        .send(common::token_request(&client))
-        .await
-        .unwrap_err();
+        .local_addr()
+        .unwrap()
+        .port();
+    let request = grantwire::SecretRequest::new(
+        http::Method::POST,
+        format!("http://127.0.0.1:{port}/token").parse().unwrap(),
+        http::HeaderMap::new(),
+        b"grant_type=client_credentials".to_vec(),
+    );
+    let err = Transport::new().unwrap().send(request).await.unwrap_err();
     assert_eq!(err.kind(), TransportError::Connect, "{err:?}");
 }
 
