@@ -196,6 +196,19 @@ impl TokenSource {
         }
     }
 
+    /// The cache hit without the `Arc`: calls `f` with the fresh token, if any, and returns
+    /// its answer. Unlike [`TokenSource::cached`] it writes no reference count, so threads
+    /// hitting the same token share no written cache line: use it on the hottest paths (for
+    /// example to format the `Authorization` header).
+    #[inline]
+    pub fn with_cached<R>(&self, f: impl FnOnce(&Token) -> R) -> Option<R> {
+        let guard = self.inner.cache.load();
+        match &*guard {
+            Some(t) if is_fresh(t, Instant::now()) => Some(f(t)),
+            _ => None,
+        }
+    }
+
     /// A valid token: the cache hit, or the lifecycle's run loop with `send` as the transport.
     /// `send` is called at most once per request the lifecycle asks for, by the one caller
     /// that gets to send it; the others block until its answer is handled.

@@ -302,3 +302,18 @@ fn a_panicking_sender_does_not_strand_the_others() {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn a_cached_token_stops_being_a_hit_at_its_refresh_time() {
+    // One second of life: due for refresh at 0.5 s (the buffer is capped at half the lifetime).
+    let source = source(LifecycleConfig::default());
+    let send = |_r: grantwire::SecretRequest| -> SendResult { Ok(ok("short", 1)) };
+    let received = Instant::now();
+    source.token_blocking(&send).unwrap();
+    if received.elapsed() < Duration::from_millis(400) {
+        assert!(source.cached().is_some());
+    }
+    std::thread::sleep(Duration::from_millis(600).saturating_sub(received.elapsed()));
+    assert!(source.cached().is_none(), "served past its refresh time");
+    assert!(source.with_cached(|_| ()).is_none());
+}
