@@ -99,8 +99,8 @@ impl Transport {
     ///
     /// **The caller then owns the client's redirect policy and timeouts**: build it with
     /// `redirect(reqwest::redirect::Policy::none())`, or a token request may be replayed,
-    /// credentials included, to wherever a `Location` points. `User-Agent` is still set per
-    /// request when the client sets none.
+    /// credentials included, to wherever a `Location` points. [`Transport::send`] still sets
+    /// `User-Agent: grantwire/<version>` on each request that has none.
     pub fn from_client(client: reqwest::Client) -> Self {
         Self {
             client,
