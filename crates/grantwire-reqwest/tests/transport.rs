@@ -124,3 +124,36 @@ async fn a_slow_answer_times_out() {
         .unwrap_err();
     assert_eq!(err.kind(), TransportError::TimedOut, "{err:?}");
 }
+
+#[tokio::test]
+async fn every_request_carries_the_grantwire_user_agent() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        String::from_utf8_lossy(&seen).to_ascii_lowercase()
+    });
+    let request = grantwire::SecretRequest::new(
+        http::Method::GET,
+        format!("http://{addr}/.well-known/oauth-authorization-server")
+            .parse()
+            .unwrap(),
+        http::HeaderMap::new(),
+        Vec::new(),
+    );
+    let response = Transport::new().unwrap().send(request).await.unwrap();
+    assert_eq!(response.status(), 204);
+    let head = server.join().unwrap();
+    let expected = format!("user-agent: grantwire/{}\r\n", env!("CARGO_PKG_VERSION"));
+    assert!(head.contains(&expected), "{head}");
+}
