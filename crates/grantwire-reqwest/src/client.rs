@@ -153,7 +153,8 @@ impl TokenClient {
     /// On a 401 whose `WWW-Authenticate` says `error="invalid_token"` (RFC 6750 §3.1) it
     /// invalidates the token, gets a new one and sends the request again, **once**; a request
     /// whose body cannot be replayed (a stream: `try_clone()` is `None`) is not retried and
-    /// its 401 is returned. Any other answer is returned as it is, body unread.
+    /// its 401 is returned. Any other answer is returned as it is, body unread. Should no new
+    /// token be had for the retry, the [`Error::Token`] is returned (the 401 is dropped).
     pub async fn send(&self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
         let replay = request.try_clone();
         let (token, response) = self.send_with_token(request).await?;

@@ -62,6 +62,25 @@ async fn the_middleware_refreshes_and_retries_once_after_invalid_token() {
 }
 
 #[tokio::test]
+async fn the_middleware_does_not_replay_a_stream_body() {
+    let lo = common::server();
+    let (tokens, _) = revoked(&lo).await;
+    let api = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(GrantwireMiddleware::new(tokens))
+        .build();
+    let body = reqwest::Body::wrap(Full::new(Bytes::from_static(b"stream")));
+    let response = api
+        .post(format!("{}/resource", lo.issuer()))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(lo.lock().counters().endpoint(EndpointKind::Resource), 1);
+    assert_eq!(lo.lock().counters().endpoint(EndpointKind::Token), 0);
+}
+
+#[tokio::test]
 async fn the_layer_refreshes_and_retries_once_after_invalid_token() {
     let lo = common::server();
     let (tokens, old) = revoked(&lo).await;
