@@ -65,7 +65,7 @@ async fn thousand_callers(tokens: &TokenClient) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_callers_at_expiry_cause_one_token_request() {
-    let lo = common::server_with(Duration::from_secs(2));
+    let lo = common::server_with(Duration::from_secs(3));
     let tokens = token_client(common::client(&lo));
 
     // No token yet: one request for all.
