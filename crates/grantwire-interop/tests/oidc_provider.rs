@@ -499,3 +499,22 @@ fn oidc_provider_matrix_std_loopback() {
     }
     matrix("std-loopback", std_loopback);
 }
+
+/// The blocking adapter, one `Transport` built per request (cheap; no pooling needed here).
+fn ureq_transport(request: grantwire::SecretRequest) -> http::Response<Vec<u8>> {
+    grantwire_ureq::Transport::new()
+        .send(request)
+        .expect("grantwire-ureq reached 127.0.0.1")
+}
+
+#[test]
+fn oidc_provider_matrix_ureq() {
+    if let Some(missing) = missing_peer() {
+        // The std-loopback test prints the one skip line; this one fails only when required.
+        if std::env::var_os("GRANTWIRE_REQUIRE_INTEROP").is_some_and(|v| v == "1") {
+            skip_or_fail("oidc-provider", missing);
+        }
+        return;
+    }
+    matrix("grantwire-ureq", ureq_transport);
+}

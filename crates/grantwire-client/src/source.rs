@@ -1,0 +1,590 @@
+//! [`TokenSource`]: one token lifecycle shared by every caller, with a lock-free cache hit.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::task::Poll;
+use std::time::{Duration, Instant, SystemTime};
+
+use arc_swap::{ArcSwap, ArcSwapOption};
+use event_listener::{Event as Notify, EventListener, Listener};
+use grantwire::lifecycle::{
+    Event, FetchError, GrantSource, LifecycleConfig, Next, RequestId, Retry, Token, TokenLifecycle,
+    TransportError, WaitFor,
+};
+use grantwire::{AccessToken, Client, Context, SecretRequest};
+
+use crate::event::{TokenEvent, TokenInfo};
+use crate::sleep::Sleeper;
+use crate::transport::TransportFailure;
+use crate::TokenError;
+
+/// What an adapter's send function returns: the whole response (its body already capped while
+/// reading), or why there is none.
+pub type SendResult = Result<http::Response<Vec<u8>>, TransportFailure>;
+
+type Sink = Arc<dyn Fn(&TokenEvent) + Send + Sync>;
+
+/// Most turns of the run loop in one call. Each turn either returns, waits for a request in
+/// flight, or follows a failure the lifecycle retries at once (a rejected refresh token falls
+/// back to the grant); more turns than this means something unexpected, and the caller gets the
+/// last error rather than a spin.
+const MAX_TURNS: usize = 16;
+
+/// A valid access token for one client and grant, shared by every caller: the lifecycle
+/// ([`TokenLifecycle`]) behind a mutex that no cache hit takes, and a cache of the fresh token
+/// that every hit reads without a lock.
+///
+/// - [`TokenSource::cached`]: the cache hit. It loads the token from an [`ArcSwapOption`]
+///   (no lock, no allocation, no write to a counter other threads read; one reference-count
+///   increment for the `Arc` it returns) and serves it only while it is *fresh*: before the
+///   lifecycle's refresh time and before expiry, measured from its receipt on the monotonic
+///   clock exactly as [`TokenLifecycle::poll`] does. A token due for refresh is never a hit.
+/// - [`TokenSource::token_blocking`] and [`TokenSource::token_async`]: a hit, or the run loop
+///   of the lifecycle. Concurrent callers share one request (single flight): the caller that
+///   the lifecycle asks to send sends with the function it was given; the others wait on an
+///   [`event_listener::Event`] that is notified the moment the response (or transport failure)
+///   has been handled, not at a deadline. While a refresh is in flight the old token, still
+///   valid, is served.
+/// - On failure, no spin and no sleep: while the lifecycle backs off with no valid token, every
+///   call returns [`TokenError::Unavailable`] at once, with the last attempt's error and the
+///   instant of the next attempt; after `invalid_client` and the other
+///   [`needs_human`](grantwire::ErrorCode::needs_human) errors every call returns
+///   [`TokenError::NeedsHuman`] until [`TokenSource::resume`].
+///
+/// The token source reads the clocks (`Instant::now()` for scheduling, `SystemTime::now()` for
+/// the request `Context`) and OS randomness (`getrandom`); it sends nothing itself. It is
+/// `Clone` (an `Arc` inside), `Send` and `Sync`, and one concrete type whatever the client
+/// authentication and grant.
+///
+/// ```
+/// use grantwire::lifecycle::LifecycleConfig;
+/// use grantwire::{AuthorizationServer, Client, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Endpoint};
+/// use grantwire_client::{SendResult, TokenSource};
+///
+/// let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token")?);
+/// let client = Client::new(server, ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s3cret")))?;
+/// let source = TokenSource::new(client, ClientCredentials::new(), LifecycleConfig::default());
+/// // An adapter sends the request; here a canned answer stands in for the server.
+/// let send = |_request: grantwire::SecretRequest| -> SendResult {
+///     Ok(http::Response::new(br#"{"access_token":"mF_9.B5f-4.1JqM","token_type":"Bearer","expires_in":3600}"#.to_vec()))
+/// };
+/// let token = source.token_blocking(&send)?;
+/// assert_eq!(token.access_token().secret(), "mF_9.B5f-4.1JqM");
+/// assert!(source.cached().is_some()); // the next call is a cache hit
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct TokenSource {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The fresh token, written only under `state`'s lock; read by every cache hit without it.
+    cache: ArcSwapOption<Token>,
+    state: Mutex<State>,
+    /// Notified after every answer (response, transport failure, dropped send) is handled.
+    done: Notify,
+    sinks: ArcSwap<Vec<Sink>>,
+    sleeper: RwLock<Option<Arc<dyn Sleeper>>>,
+}
+
+struct State {
+    machine: TokenLifecycle,
+    /// The last failure and its transport cause, cleared when a token arrives.
+    last: Option<(Arc<FetchError>, Option<Arc<TransportFailure>>)>,
+    /// The transport failure just fed to the machine, until its `Failed` event is drained.
+    pending_transport: Option<Arc<TransportFailure>>,
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.inner.lock();
+        f.debug_struct("TokenSource")
+            .field("machine", &state.machine)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One turn of the run loop. Made and consumed once per turn, on the stack; boxing the
+/// request would allocate on the send path for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Turn {
+    Done(Result<Arc<Token>, TokenError>),
+    Send(RequestId, SecretRequest),
+    Wait(EventListener, Instant),
+    Again,
+}
+
+/// A request in flight. Dropped before [`InFlight::finish`] (the caller's future was
+/// cancelled, or the send function panicked), it records a transport failure so the waiting
+/// callers wake and the next call sends again, instead of waiting for the request timeout.
+struct InFlight<'a> {
+    inner: &'a Inner,
+    id: RequestId,
+    finished: bool,
+}
+
+impl InFlight<'_> {
+    fn finish(mut self, outcome: SendResult) {
+        self.finished = true;
+        self.inner.complete(self.id, outcome);
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let cancelled = TransportFailure::new(TransportError::Send, Some(Box::new(Abandoned)));
+            self.inner.complete(self.id, Err(cancelled));
+        }
+    }
+}
+
+/// The source of the transport failure recorded for a request whose sender stopped.
+#[derive(Debug, thiserror::Error)]
+#[error("the caller sending the token request stopped before it completed (cancelled or panicked)")]
+struct Abandoned;
+
+impl TokenSource {
+    /// A token source that obtains tokens with `grant` from `client`'s server, under the
+    /// `config` policy.
+    pub fn new(
+        client: Client,
+        grant: impl GrantSource + 'static,
+        config: LifecycleConfig,
+    ) -> TokenSource {
+        Self::from_lifecycle(TokenLifecycle::new(client, grant, config))
+    }
+
+    /// A token source driving a lifecycle built (and perhaps seeded) by the caller, for example
+    /// [`TokenLifecycle::without_grant`] seeded with a token from the authorization code grant.
+    pub fn from_lifecycle(machine: TokenLifecycle) -> TokenSource {
+        TokenSource {
+            inner: Arc::new(Inner {
+                cache: ArcSwapOption::empty(),
+                state: Mutex::new(State {
+                    machine,
+                    last: None,
+                    pending_transport: None,
+                }),
+                done: Notify::new(),
+                sinks: ArcSwap::from_pointee(Vec::new()),
+                sleeper: RwLock::new(None),
+            }),
+        }
+    }
+
+    /// Gives [`TokenSource::token_async`] the async runtime's timer (see [`Sleeper`]).
+    pub fn with_sleeper(self, sleeper: impl Sleeper + 'static) -> TokenSource {
+        *self
+            .inner
+            .sleeper
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(sleeper));
+        self
+    }
+
+    /// The cache hit: the token held, if it is fresh (not yet due for refresh and not expired)
+    /// at `Instant::now()`. Takes no lock and allocates nothing.
+    #[inline]
+    pub fn cached(&self) -> Option<Arc<Token>> {
+        let guard = self.inner.cache.load();
+        match &*guard {
+            Some(t) if is_fresh(t, Instant::now()) => Some(Arc::clone(t)),
+            _ => None,
+        }
+    }
+
+    /// A valid token: the cache hit, or the lifecycle's run loop with `send` as the transport.
+    /// `send` is called at most once per request the lifecycle asks for, by the one caller
+    /// that gets to send it; the others block until its answer is handled.
+    ///
+    /// Errors: [`TokenError::Unavailable`] while backing off after a failure with no valid
+    /// token (returned at once), [`TokenError::NeedsHuman`] once a retry cannot help.
+    pub fn token_blocking(
+        &self,
+        send: &dyn Fn(SecretRequest) -> SendResult,
+    ) -> Result<Arc<Token>, TokenError> {
+        if let Some(t) = self.cached() {
+            return Ok(t);
+        }
+        let span = tracing::debug_span!("grantwire.token");
+        let _entered = span.enter();
+        for _ in 0..MAX_TURNS {
+            match self.inner.turn() {
+                Turn::Done(result) => return result,
+                Turn::Send(id, request) => {
+                    let flight = self.inner.start(id);
+                    let outcome = send(request);
+                    flight.finish(outcome);
+                }
+                Turn::Wait(listener, until) => {
+                    let _ = listener.wait_deadline(until);
+                }
+                Turn::Again => {}
+            }
+        }
+        Err(self.inner.give_up())
+    }
+
+    /// A valid token, asynchronously: the cache hit, or the lifecycle's run loop with `send` as
+    /// the transport. Runtime-agnostic: waiting callers await an [`event_listener`] notification
+    /// (and the [`Sleeper`], if one was given, for the request deadline).
+    ///
+    /// `send` is called once per request the lifecycle asks this caller to send: usually at
+    /// most once per call, twice when a rejected refresh token falls back to the original grant
+    /// at once. Dropping the returned future while it sends records a transport failure, so the
+    /// other callers are not stranded. Errors as for [`TokenSource::token_blocking`].
+    pub async fn token_async<F, Fut>(&self, mut send: F) -> Result<Arc<Token>, TokenError>
+    where
+        F: FnMut(SecretRequest) -> Fut,
+        Fut: Future<Output = SendResult>,
+    {
+        if let Some(t) = self.cached() {
+            return Ok(t);
+        }
+        for _ in 0..MAX_TURNS {
+            match self.inner.turn() {
+                Turn::Done(result) => return result,
+                Turn::Send(id, request) => {
+                    let flight = self.inner.start(id);
+                    let outcome = send(request).await;
+                    flight.finish(outcome);
+                }
+                Turn::Wait(listener, until) => self.inner.wait_async(listener, until).await,
+                Turn::Again => {}
+            }
+        }
+        Err(self.inner.give_up())
+    }
+
+    /// A resource server refused `token` (401 with `error="invalid_token"`, RFC 6750 §3.1):
+    /// forget it, so the next call fetches a new one (with the refresh token, when held).
+    /// Returns whether it was the token held; many callers reporting the same rejected token
+    /// cause one fetch.
+    pub fn invalidate(&self, token: &AccessToken) -> bool {
+        let mut state = self.inner.lock();
+        let held = state.machine.invalidate(token);
+        let cached = self
+            .inner
+            .cache
+            .load()
+            .as_ref()
+            .is_some_and(|t| t.access_token() == token);
+        if held || cached {
+            self.inner.cache.store(None);
+        }
+        drop(state);
+        if held {
+            tracing::info!("access token invalidated by a resource server; fetching a new one");
+            self.inner.emit(&[TokenEvent::Invalidated]);
+        }
+        held
+    }
+
+    /// Clears a halt ([`TokenError::NeedsHuman`]), the failure count and any backoff after a
+    /// human fixed the cause: the next call fetches at once.
+    pub fn resume(&self) {
+        let mut state = self.inner.lock();
+        state.machine.resume();
+        state.last = None;
+    }
+
+    /// Calls `f` with every [`TokenEvent`], after the fact and outside any lock, on the thread
+    /// (or task) that caused it. Keep it short: it runs on a caller's path.
+    pub fn on_event(&self, f: impl Fn(&TokenEvent) + Send + Sync + 'static) {
+        let f: Sink = Arc::new(f);
+        self.inner.sinks.rcu(|sinks| {
+            let mut sinks = Vec::clone(sinks);
+            sinks.push(Arc::clone(&f));
+            sinks
+        });
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic never leaves the machine half-updated (callbacks run outside the lock).
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn start(&self, id: RequestId) -> InFlight<'_> {
+        tracing::debug!(request = id.get(), "sending token request");
+        InFlight {
+            inner: self,
+            id,
+            finished: false,
+        }
+    }
+
+    /// Polls the lifecycle once and says what the caller does next.
+    fn turn(&self) -> Turn {
+        let now = Instant::now();
+        let mut state = self.lock();
+        let next = state.machine.poll(now);
+        let turn = match next {
+            Next::Ready(token) => {
+                self.publish(&token, now);
+                Turn::Done(Ok(token))
+            }
+            Next::Send(id) => {
+                let mut entropy = os_random;
+                let mut ctx = Context::new(SystemTime::now(), &mut entropy);
+                match state.machine.request(id, &mut ctx) {
+                    Ok(request) => Turn::Send(id, request),
+                    // Recorded by the machine as a failure; the next turn reports it.
+                    Err(_) => Turn::Again,
+                }
+            }
+            Next::Wait {
+                until,
+                reason: WaitFor::Response(_),
+            } => Turn::Wait(self.done.listen(), until),
+            Next::Wait { until, .. } => match &state.last {
+                Some((error, transport)) => Turn::Done(Err(TokenError::Unavailable {
+                    error: Arc::clone(error),
+                    transport: transport.clone(),
+                    retry_at: until,
+                })),
+                // A wait with no failure behind it: at most an instant; wait it out.
+                None => Turn::Wait(self.done.listen(), until),
+            },
+            Next::Failed(error) => Turn::Done(Err(TokenError::NeedsHuman { error })),
+        };
+        let events = drain(&mut state);
+        drop(state);
+        if !events.is_empty() {
+            // A poll that timed out the request in flight answers its waiters.
+            self.done.notify(usize::MAX);
+            self.emit(&events);
+        }
+        turn
+    }
+
+    /// Feeds the answer to request `id` to the lifecycle, then wakes every waiting caller.
+    fn complete(&self, id: RequestId, outcome: SendResult) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        match outcome {
+            Ok(response) => {
+                let _ = state.machine.handle_http_response(id, &response, now);
+            }
+            Err(failure) => {
+                let kind = failure.kind();
+                state.pending_transport = Some(Arc::new(failure));
+                let _ = state.machine.handle_transport_error(id, kind, now);
+            }
+        }
+        // Publish the new token before anyone wakes, so the waiters' next look is a hit.
+        if state.machine.token().is_some_and(|t| is_fresh(t, now)) {
+            if let Next::Ready(token) = state.machine.poll(now) {
+                self.publish(&token, now);
+            }
+        }
+        let events = drain(&mut state);
+        drop(state);
+        self.done.notify(usize::MAX);
+        self.emit(&events);
+    }
+
+    /// Stores `token` in the cache if it is fresh and not already there. Called with the state
+    /// lock held, so the cache never holds a token the machine has replaced or dropped.
+    fn publish(&self, token: &Arc<Token>, now: Instant) {
+        if !is_fresh(token, now) {
+            return;
+        }
+        let current = self.cache.load();
+        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, token)) {
+            return;
+        }
+        drop(current);
+        self.cache.store(Some(Arc::clone(token)));
+    }
+
+    async fn wait_async(&self, listener: EventListener, until: Instant) {
+        let sleeper = self
+            .sleeper
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut listener = listener;
+        let mut sleep = sleeper.map(|s| s.sleep_until(until));
+        std::future::poll_fn(|cx| {
+            if std::pin::Pin::new(&mut listener).poll(cx).is_ready() {
+                return Poll::Ready(());
+            }
+            match sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
+                Some(Poll::Ready(())) => Poll::Ready(()),
+                _ => Poll::Pending,
+            }
+        })
+        .await
+    }
+
+    /// The error for a caller that ran out of turns.
+    fn give_up(&self) -> TokenError {
+        let state = self.lock();
+        match (&state.last, state.machine.halted()) {
+            (_, Some(h)) => TokenError::NeedsHuman {
+                error: Arc::new(h.clone()),
+            },
+            (Some((error, transport)), None) => TokenError::Unavailable {
+                error: Arc::clone(error),
+                transport: transport.clone(),
+                retry_at: state
+                    .machine
+                    .poll_timeout()
+                    .unwrap_or_else(|| Instant::now() + Duration::from_secs(1)),
+            },
+            (None, None) => TokenError::Unavailable {
+                error: Arc::new(FetchError::TimedOut),
+                transport: None,
+                retry_at: Instant::now(),
+            },
+        }
+    }
+
+    fn emit(&self, events: &[TokenEvent]) {
+        let sinks = self.sinks.load();
+        for event in events {
+            for sink in sinks.iter() {
+                sink(event);
+            }
+        }
+    }
+}
+
+/// Drains the machine's events into [`TokenEvent`]s (no secrets), records the last failure and
+/// logs each one with `tracing` (no token or secret in any field).
+fn drain(state: &mut State) -> Vec<TokenEvent> {
+    let mut out = Vec::new();
+    while let Some(event) = state.machine.poll_event() {
+        let translated = match event {
+            Event::Obtained(o) => {
+                state.last = None;
+                let info = TokenInfo::from_obtained(&o);
+                tracing::info!(
+                    request = o.id.get(),
+                    expiry_known = o.expiry_known,
+                    "access token obtained"
+                );
+                TokenEvent::Obtained(info)
+            }
+            Event::Refreshed(o) => {
+                state.last = None;
+                let info = TokenInfo::from_obtained(&o);
+                tracing::info!(
+                    request = o.id.get(),
+                    rotated = o.refresh_token_rotated,
+                    "access token refreshed"
+                );
+                TokenEvent::Refreshed(info)
+            }
+            Event::Failed {
+                id,
+                kind,
+                error,
+                retry,
+            } => {
+                let transport = match error {
+                    FetchError::Transport(_) => state.pending_transport.take(),
+                    _ => None,
+                };
+                let error = Arc::new(error);
+                match retry {
+                    Retry::NeedsHuman => {
+                        tracing::error!(request = id.get(), ?kind, error = %error, "token request failed; not retried until a human acts")
+                    }
+                    _ => {
+                        tracing::warn!(request = id.get(), ?kind, error = %error, ?retry, "token request failed")
+                    }
+                }
+                state.last = Some((Arc::clone(&error), transport.clone()));
+                TokenEvent::Failed {
+                    request: id,
+                    kind,
+                    error,
+                    transport,
+                    retry,
+                }
+            }
+            // A kind of event this version does not know: nothing to report.
+            _ => continue,
+        };
+        out.push(translated);
+    }
+    state.pending_transport = None;
+    out
+}
+
+/// Whether `token` is served at `now` without a refresh: the lifecycle's own rule (age from
+/// receipt, in either direction, below the refresh age; see `grantwire::lifecycle`).
+#[inline]
+fn is_fresh(token: &Token, now: Instant) -> bool {
+    let received = token.received();
+    let refresh_after = token.refresh_due().saturating_duration_since(received);
+    let age = if now >= received {
+        now.duration_since(received)
+    } else {
+        received.duration_since(now)
+    };
+    age < refresh_after && age < token.lifetime()
+}
+
+/// OS randomness for `jti` values and backoff jitter. Should the OS refuse (it does not on any
+/// supported platform once booted), the bytes are derived from the clock so the request still
+/// differs from the last; a client assertion's `jti` then repeats only if the clock does.
+fn os_random(dest: &mut [u8]) {
+    if getrandom::fill(dest).is_err() {
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        for (i, b) in dest.iter_mut().enumerate() {
+            *b = (nanos >> ((i % 16) * 8)) as u8 ^ (i as u8);
+        }
+        tracing::error!("the OS random number generator failed; used a clock-derived fallback");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grantwire::{
+        AuthorizationServer, ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, Endpoint,
+    };
+
+    #[test]
+    fn a_cache_hit_takes_no_lock() {
+        let client = Client::new(
+            AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap()),
+            ClientSecretBasic::new(ClientId::new("svc"), ClientSecret::new("s")),
+        )
+        .unwrap();
+        let source = TokenSource::new(client, ClientCredentials::new(), LifecycleConfig::default());
+        let send = |_r: SecretRequest| -> SendResult {
+            Ok(http::Response::new(
+                br#"{"access_token":"t","token_type":"Bearer","expires_in":3600}"#.to_vec(),
+            ))
+        };
+        source.token_blocking(&send).unwrap();
+        // Hold the lifecycle's lock (as a writer would) while other threads hit the cache.
+        let held = source.inner.lock();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let other = source.clone();
+        let hits = std::thread::spawn(move || {
+            for _ in 0..1000 {
+                assert!(other.cached().is_some());
+                assert!(other.token_blocking(&send).is_ok());
+            }
+            tx.send(()).unwrap();
+        });
+        let served = rx.recv_timeout(Duration::from_secs(10));
+        drop(held);
+        hits.join().unwrap();
+        assert!(
+            served.is_ok(),
+            "a cache hit waited for the lifecycle's lock"
+        );
+    }
+}
