@@ -1,9 +1,9 @@
-//! Project automation: `cargo xtask ci | test | features | msrv | doc | deny | fuzz | bench |
-//! interop-setup`.
+//! Project automation: `cargo xtask ci | test | interop | features | msrv | doc | deny | fuzz |
+//! bench | interop-setup`.
 //!
 //! `ci` is the README's test command: format check, clippy with warnings denied, every test and
 //! doctest with all features (after installing the npm interop peers, which are then required),
-//! the feature matrix (each `grantwire-jose` backend alone, the testkit's defaults), rustdoc with
+//! the interop matrix against oidc-provider, the feature matrix (each `grantwire-jose` backend alone, the testkit's defaults), rustdoc with
 //! warnings denied, cargo-deny, a build of the library crates on the declared MSRV, and a bounded
 //! fuzz smoke of every target. It prints how long each step took.
 
@@ -32,6 +32,8 @@ const JOSE_BACKENDS: [(&str, &[&str]); 3] = [
 ];
 /// Crates that need a C compiler; none may be in the `rust-crypto`-only build.
 const C_BUILD_CRATES: [&str; 5] = ["cc", "cmake", "ring", "aws-lc-sys", "aws-lc-rs"];
+/// The crate of the interop tests against independently written servers.
+const INTEROP_CRATE: &str = "grantwire-interop";
 /// Seconds each fuzz target runs in the smoke.
 const DEFAULT_FUZZ_SECONDS: u64 = 15;
 
@@ -70,7 +72,8 @@ fn has_nextest() -> bool {
         .unwrap_or(false)
 }
 
-/// Installs the npm packages the interop tests drive (oauth4webapi), from the committed lockfile.
+/// Installs the npm packages the interop tests drive (oauth4webapi, oidc-provider), from the
+/// committed lockfile.
 fn interop_setup() {
     let dir = root().join("interop");
     if dir.join("package.json").exists() {
@@ -90,6 +93,8 @@ fn tests() {
     // Unit, integration and example targets; benches run below in criterion's test mode (each
     // benchmark once, with its output checks), since their summaries are not libtest output.
     let targets = ["--lib", "--bins", "--tests", "--examples"];
+    // The oidc-provider matrix is its own step (`interop`), run once.
+    let exclude = ["--exclude", INTEROP_CRATE];
     if has_nextest() {
         run(cargo()
             .args([
@@ -99,14 +104,32 @@ fn tests() {
                 "--all-features",
                 "--no-fail-fast",
             ])
+            .args(exclude)
             .args(targets));
     } else {
         run(cargo()
             .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
+            .args(exclude)
             .args(targets));
     }
     run(cargo().args(["test", "--workspace", "--all-features", "--benches"]));
     run(cargo().args(["test", "--workspace", "--all-features", "--doc"]));
+}
+
+/// grantwire against oidc-provider (npm, run by node) on 127.0.0.1: every client-authentication
+/// method and algorithm, introspection, revocation, and the classified negative cases. Installs
+/// the peer first and requires it; the test prints the matrix and writes it under
+/// `target/tmp/oidc-provider-<transport>.md` (docs/INTEROP.md is a copy).
+fn interop() {
+    interop_setup();
+    run(cargo().env("GRANTWIRE_REQUIRE_INTEROP", "1").args([
+        "test",
+        "-p",
+        INTEROP_CRATE,
+        "--all-features",
+        "--",
+        "--nocapture",
+    ]));
 }
 
 /// The feature combinations users compile, each linted (all targets) and tested on its own:
@@ -420,13 +443,14 @@ fn main() {
                 ]))
             });
             step("tests (all features)", &tests);
+            step("interop (oidc-provider)", &interop);
             step("feature matrix", &features);
             step("doc", &doc);
             step("deny", &deny);
             step("msrv", &msrv_build);
             step("fuzz smoke", &|| fuzz(fuzz_seconds));
             for (name, secs) in &times {
-                eprintln!("xtask: {name:<22} {secs:>6.0}s");
+                eprintln!("xtask: {name:<24} {secs:>6.0}s");
             }
             eprintln!(
                 "xtask: ci passed in {:.0}s",
@@ -434,6 +458,7 @@ fn main() {
             );
         }
         Some("test") => tests(),
+        Some("interop") => interop(),
         Some("features") => features(),
         Some("msrv") => msrv_build(),
         Some("doc") => doc(),
@@ -443,10 +468,11 @@ fn main() {
         Some("interop-setup") => interop_setup(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci|test|features|msrv|doc|deny|fuzz|bench|interop-setup>"
+                "usage: cargo xtask <ci|test|interop|features|msrv|doc|deny|fuzz|bench|interop-setup>"
             );
             eprintln!("  ci        all of the below but bench, then a timing summary");
             eprintln!("  test      all tests and doctests, all features, interop peers required");
+            eprintln!("  interop   grantwire against oidc-provider on 127.0.0.1 (npm ci first)");
             eprintln!(
                 "  features  grantwire-jose with each backend alone, grantwire-testkit defaults"
             );
