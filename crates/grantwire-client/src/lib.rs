@@ -25,14 +25,17 @@
 
 mod error;
 mod event;
+mod signer;
 mod sleep;
 mod source;
 mod transport;
 
 pub use error::TokenError;
 pub use event::{TokenEvent, TokenInfo};
+pub use signer::{AsyncAssertionSigner, SignError, SignFuture};
 pub use sleep::{Sleep, Sleeper};
 pub use source::{SendResult, TokenSource};
 pub use transport::TransportFailure;
 
 pub use grantwire;
+pub use grantwire_jose;
