@@ -239,7 +239,7 @@ impl TokenSource {
     ///         })
     ///     }
     /// }
-    /// # let jwk = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cLYN6ywWrIJlkgQTYPFaEs"}"#;
+    /// # let jwk = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
     /// # let local = SigningKey::new(Algorithm::ES256, &PrivateKey::from_jwk(jwk)?)?;
     /// let public_jwk = local.public_jwk(); // the KMS key's public JWK, registered with the server
     /// let key = SigningKey::remote(Algorithm::ES256, public_jwk.as_ref())?;

@@ -430,7 +430,7 @@ impl ClientAssertion {
     /// use std::time::{Duration, SystemTime};
     /// use grantwire::ClientId;
     /// use grantwire_jose::{Algorithm, ClientAssertion, PrivateKey, SigningKey};
-    /// # let jwk = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cLYN6ywWrIJlkgQTYPFaEs"}"#;
+    /// # let jwk = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
     /// let local = SigningKey::new(Algorithm::ES256, &PrivateKey::from_jwk(jwk)?)?; // stands in for the KMS
     /// let key = SigningKey::remote(Algorithm::ES256, local.public_jwk().as_ref())?;
     /// let assertion = ClientAssertion::new(ClientId::new("svc"), key);

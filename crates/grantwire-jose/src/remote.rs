@@ -298,3 +298,154 @@ impl ClientAuthentication for PresignedJwt {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::PrivateKey;
+    use grantwire::form::Form;
+    use grantwire::{Endpoint, Issuer};
+    use http::HeaderMap;
+
+    const P256: &[u8] = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
+
+    fn local() -> SigningKey {
+        SigningKey::new(Algorithm::ES256, &PrivateKey::from_jwk(P256).unwrap()).unwrap()
+    }
+
+    fn remote() -> SigningKey {
+        SigningKey::remote(Algorithm::ES256, local().public_jwk().as_ref()).unwrap()
+    }
+
+    fn server() -> AuthorizationServer {
+        AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap())
+            .with_issuer(Issuer::parse("https://as.example").unwrap())
+    }
+
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000)
+    }
+
+    fn authenticate(
+        auth: &PresignedJwt,
+        server: &AuthorizationServer,
+    ) -> Result<Form, grantwire::Error> {
+        let mut form = Form::new();
+        let mut headers = HeaderMap::new();
+        let mut rng = |b: &mut [u8]| b.fill(3);
+        let mut ctx = Context::new(now(), &mut rng);
+        auth.authenticate(
+            &mut AuthParts {
+                form: &mut form,
+                headers: &mut headers,
+            },
+            &AuthTarget::new(server, server.token_endpoint()),
+            &mut ctx,
+        )?;
+        Ok(form)
+    }
+
+    #[test]
+    fn a_remote_key_refuses_to_sign_in_process_and_checks_its_public_key() {
+        let key = remote();
+        assert!(key.is_remote() && !local().is_remote());
+        assert_eq!(key.kid(), local().kid());
+        let assertion = ClientAssertion::new(ClientId::new("svc"), key);
+        let err = assertion
+            .mint("https://as.example", now(), &mut |b: &mut [u8]| b.fill(1))
+            .unwrap_err();
+        assert_eq!(err, Error::RemoteKey);
+        assert_eq!(err.kind(), grantwire::ErrorKind::Configuration);
+        // A P-256 public key cannot serve ES384.
+        let mismatch = SigningKey::remote(Algorithm::ES384, local().public_jwk().as_ref());
+        assert!(matches!(mismatch, Err(Error::CurveMismatch { .. })));
+    }
+
+    #[test]
+    fn finish_checks_the_signature_length_per_algorithm() {
+        let assertion = ClientAssertion::new(ClientId::new("svc"), remote());
+        let prepare = || {
+            assertion
+                .prepare("https://as.example", now(), &mut |b: &mut [u8]| b.fill(1))
+                .unwrap()
+        };
+        assert_eq!(prepare().signature_len(), 64..=64);
+        // A DER ECDSA-Sig-Value is 70 to 72 bytes for P-256: refused, with the reason.
+        let err = prepare().finish(&[0x30; 71]).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::SignatureLength {
+                alg: Algorithm::ES256,
+                got: 71,
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("R || S"));
+        assert!(prepare().finish(&[]).is_err());
+        // The right signature gives the JWS `mint` would give for the same inputs.
+        let prepared = prepare();
+        let sig = local()
+            .sign_raw(prepared.signing_input(), &mut |b: &mut [u8]| b.fill(2))
+            .unwrap();
+        let signed = prepared.finish(sig.as_bytes()).unwrap();
+        let jwt = signed.jwt().secret();
+        let verified = crate::Verifier::new(vec![local().verifying_key().unwrap()])
+            .algorithms(&[Algorithm::ES256])
+            .audience("https://as.example")
+            .verify(jwt, now());
+        assert!(verified.is_ok(), "{verified:?}");
+        assert!(!format!("{signed:?}").contains(jwt));
+        // RS256 without a public key: any length of a 2048- to 8192-bit modulus.
+        let rsa = ClientAssertion::new(
+            ClientId::new("svc"),
+            SigningKey::remote(Algorithm::RS256, None).unwrap(),
+        );
+        let p = rsa
+            .prepare("a", now(), &mut |b: &mut [u8]| b.fill(1))
+            .unwrap();
+        assert_eq!(p.signature_len(), 256..=1024);
+        assert!(p.finish(&[1; 255]).is_err());
+    }
+
+    #[test]
+    fn a_presigned_assertion_serves_exactly_one_request_for_its_audience() {
+        let server = server();
+        let auth = PresignedJwt::new(ClientAssertion::new(ClientId::new("svc"), remote()));
+        let target = AuthTarget::new(&server, server.token_endpoint());
+        let sign = |p: PreparedAssertion| {
+            let sig = local()
+                .sign_raw(p.signing_input(), &mut |b: &mut [u8]| b.fill(2))
+                .unwrap();
+            p.finish(sig.as_bytes()).unwrap()
+        };
+        // Nothing loaded: a configuration error, never a request without authentication.
+        let err = authenticate(&auth, &server).unwrap_err();
+        assert_eq!(err.kind(), grantwire::ErrorKind::Configuration);
+        let prepared = auth
+            .prepare(&target, now(), &mut |b: &mut [u8]| b.fill(1))
+            .unwrap();
+        auth.load(Ok(sign(prepared)));
+        let form = authenticate(&auth, &server).unwrap();
+        assert!(std::str::from_utf8(form.as_bytes())
+            .unwrap()
+            .contains("client_assertion="));
+        // Taken: a second request does not reuse it.
+        assert!(authenticate(&auth, &server).is_err());
+        // An assertion for another audience is refused.
+        let other = auth
+            .assertion()
+            .prepare("https://elsewhere.example", now(), &mut |b: &mut [u8]| {
+                b.fill(1)
+            })
+            .unwrap();
+        auth.load(Ok(sign(other)));
+        assert!(authenticate(&auth, &server).is_err());
+        // A loaded error comes back unchanged.
+        auth.load(Err(grantwire::Error::ClientAuthenticationUnavailable {
+            method: AuthMethod::PrivateKeyJwt,
+            source: ErrorSource::new("kms down"),
+        }));
+        let err = authenticate(&auth, &server).unwrap_err();
+        assert_eq!(err.kind(), grantwire::ErrorKind::Unavailable);
+    }
+}
