@@ -338,6 +338,12 @@ impl TokenSource {
     ///
     /// Errors: [`TokenError::Unavailable`] while backing off after a failure with no valid
     /// token (returned at once), [`TokenError::NeedsHuman`] once a retry cannot help.
+    ///
+    /// With an [`AsyncAssertionSigner`] ([`TokenSource::with_assertion_signer`]) the sending
+    /// caller first polls the signer's future to completion on this thread, parking between
+    /// wake-ups, until the request deadline. Such a future must need no particular runtime's
+    /// reactor (tokio I/O or timers panic or stall outside their runtime): in a blocking
+    /// program, make the KMS call synchronously inside the future.
     pub fn token_blocking(
         &self,
         send: &dyn Fn(SecretRequest) -> SendResult,
