@@ -12,6 +12,9 @@
 //!   [`TokenSource::token_blocking`] and [`TokenSource::token_async`] (the run loop of
 //!   [`grantwire::lifecycle::TokenLifecycle`]), [`TokenSource::invalidate`] (RFC 6750 §3.1),
 //!   [`TokenSource::on_event`].
+//! - [`AsyncAssertionSigner`] and [`TokenSource::with_assertion_signer`]: `private_key_jwt`
+//!   assertions signed by a key the process does not hold (a cloud KMS, an HSM), awaited before
+//!   each token request is built, outside the lifecycle's lock.
 //! - [`TransportFailure`]: how an adapter reports a request that could not complete.
 //! - [`TokenError`], [`TokenEvent`]: typed failures and events, with no token or secret in them.
 //! - `tracing` spans and events (target `grantwire_client`) at `debug`, `info`, `warn` and
@@ -25,14 +28,17 @@
 
 mod error;
 mod event;
+mod signer;
 mod sleep;
 mod source;
 mod transport;
 
 pub use error::TokenError;
 pub use event::{TokenEvent, TokenInfo};
+pub use signer::{AsyncAssertionSigner, SignError, SignFuture};
 pub use sleep::{Sleep, Sleeper};
 pub use source::{SendResult, TokenSource};
 pub use transport::TransportFailure;
 
 pub use grantwire;
+pub use grantwire_jose;

@@ -12,9 +12,15 @@ use grantwire::lifecycle::{
     Event, FetchError, GrantSource, LifecycleConfig, Next, RequestId, Retry, Token, TokenLifecycle,
     TransportError, WaitFor,
 };
-use grantwire::{AccessToken, Client, Context, SecretRequest};
+use grantwire::{
+    AccessToken, AuthTarget, AuthorizationServer, Client, ClientAuthentication, Context,
+    ErrorSource, SecretRequest,
+};
+use grantwire_jose::{ClientAssertion, PreparedAssertion, PresignedJwt};
+use zeroize::Zeroize;
 
 use crate::event::{TokenEvent, TokenInfo};
+use crate::signer::{block_on_until, sign_until, AsyncAssertionSigner, SignError};
 use crate::sleep::Sleeper;
 use crate::transport::TransportFailure;
 use crate::TokenError;
@@ -87,6 +93,15 @@ struct Inner {
     done: Notify,
     sinks: ArcSwap<Vec<Sink>>,
     sleeper: RwLock<Option<Arc<dyn Sleeper>>>,
+    /// The remote signer of client assertions, when there is one.
+    remote: Option<Remote>,
+}
+
+/// A remote signer and the client authentication its signatures are loaded into.
+struct Remote {
+    auth: Arc<PresignedJwt>,
+    signer: Arc<dyn AsyncAssertionSigner>,
+    server: Arc<AuthorizationServer>,
 }
 
 struct State {
@@ -102,6 +117,7 @@ impl fmt::Debug for TokenSource {
         let state = self.inner.lock();
         f.debug_struct("TokenSource")
             .field("machine", &state.machine)
+            .field("remote_signer", &self.inner.remote.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -112,6 +128,9 @@ impl fmt::Debug for TokenSource {
 enum Turn {
     Done(Result<Arc<Token>, TokenError>),
     Send(RequestId, SecretRequest),
+    /// Sign the prepared assertion remotely before request `id` (still unbuilt) is built; the
+    /// signer has until the instant given.
+    Sign(RequestId, PreparedAssertion, Instant),
     Wait(EventListener, Instant),
     Again,
 }
@@ -123,6 +142,8 @@ struct InFlight<'a> {
     inner: &'a Inner,
     id: RequestId,
     finished: bool,
+    /// Whether the request was built; one waiting for its remote signature is not.
+    built: bool,
 }
 
 impl InFlight<'_> {
@@ -134,16 +155,28 @@ impl InFlight<'_> {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if !self.finished {
+        if self.finished {
+            return;
+        }
+        if self.built {
             let cancelled = TransportFailure::new(TransportError::Send, Some(Box::new(Abandoned)));
             self.inner.complete(self.id, Err(cancelled));
+        } else {
+            // Stopped while the remote signer worked: fail the build (transient), so the
+            // waiting callers wake and the next attempt follows the backoff.
+            let method = self.inner.remote.as_ref().map(|r| r.auth.method());
+            let error = grantwire::Error::ClientAuthenticationUnavailable {
+                method: method.unwrap_or(grantwire::AuthMethod::PrivateKeyJwt),
+                source: ErrorSource::new(Abandoned),
+            };
+            let _ = self.inner.build_signed(self.id, Err(error));
         }
     }
 }
 
 /// The source of the transport failure recorded for a request whose sender stopped.
 #[derive(Debug, thiserror::Error)]
-#[error("the caller sending the token request stopped before it completed (cancelled or panicked)")]
+#[error("the caller sending (or signing) the token request stopped before it completed (cancelled or panicked)")]
 struct Abandoned;
 
 impl TokenSource {
@@ -160,6 +193,95 @@ impl TokenSource {
     /// A token source driving a lifecycle built (and perhaps seeded) by the caller, for example
     /// [`TokenLifecycle::without_grant`] seeded with a token from the authorization code grant.
     pub fn from_lifecycle(machine: TokenLifecycle) -> TokenSource {
+        Self::build(machine, None)
+    }
+
+    /// A token source whose client authenticates with JWT assertions signed by `signer`, a key
+    /// the process does not hold (a cloud KMS, an HSM): `private_key_jwt` (or
+    /// `client_secret_jwt` with a remote HMAC key).
+    ///
+    /// `assertion` gives the claims and header (client id, audience rule, lifetime, `typ`,
+    /// `x5t#S256`, extra claims) and the algorithm and `kid` through its key, usually a
+    /// [`SigningKey::remote`](grantwire_jose::SigningKey::remote) built from the KMS key's public
+    /// JWK. Before each token request the source prepares the assertion (now, a fresh `jti`,
+    /// the audience for the token endpoint), awaits `signer` on the signing input, appends the
+    /// signature and builds the request with it ([`PresignedJwt`]): the core stays synchronous
+    /// and the signing never holds the lifecycle's lock. Other callers wait for the request as
+    /// for any request in flight.
+    ///
+    /// Failures: a signer `Err`, or no answer before the lifecycle's
+    /// [`request_timeout`](LifecycleConfig::request_timeout) (enforced by
+    /// [`TokenSource::token_blocking`] always and by [`TokenSource::token_async`] when a
+    /// [`Sleeper`] is set), is a transient build failure
+    /// ([`grantwire::Error::ClientAuthenticationUnavailable`], kind `Unavailable`): retried after
+    /// the backoff. A signature of the wrong length for the algorithm (for ES*, a DER signature
+    /// instead of `R || S`) is [`grantwire_jose::Error::SignatureLength`] inside
+    /// [`grantwire::Error::ClientAuthentication`], a configuration error:
+    /// [`TokenError::NeedsHuman`]. See [`AsyncAssertionSigner`] for what the signer returns.
+    ///
+    /// Errors: what [`Client::new`] refuses (an audience the server value cannot supply).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use grantwire::lifecycle::LifecycleConfig;
+    /// use grantwire::{AuthorizationServer, ClientCredentials, ClientId, Endpoint, Issuer};
+    /// use grantwire_client::{AsyncAssertionSigner, SendResult, SignError, SignFuture, TokenSource};
+    /// use grantwire_jose::{Algorithm, ClientAssertion, PrivateKey, SigningKey};
+    ///
+    /// /// Stands in for a KMS client: an async call that returns the raw ES256 signature.
+    /// struct Kms { key: SigningKey }
+    /// impl AsyncAssertionSigner for Kms {
+    ///     fn sign<'a>(&'a self, input: &'a [u8]) -> SignFuture<'a> {
+    ///         Box::pin(async move {
+    ///             // let der = kms.sign(key_id, input).await?; der_to_raw(&der, 32)
+    ///             let sig = self.key.sign_raw(input, &mut |b: &mut [u8]| b.fill(1)).map_err(SignError::new)?;
+    ///             Ok(sig.as_bytes().to_vec())
+    ///         })
+    ///     }
+    /// }
+    /// # let jwk = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
+    /// # let local = SigningKey::new(Algorithm::ES256, &PrivateKey::from_jwk(jwk)?)?;
+    /// let public_jwk = local.public_jwk(); // the KMS key's public JWK, registered with the server
+    /// let key = SigningKey::remote(Algorithm::ES256, public_jwk.as_ref())?;
+    /// let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token")?)
+    ///     .with_issuer(Issuer::parse("https://as.example")?);
+    /// let source = TokenSource::with_assertion_signer(
+    ///     server,
+    ///     ClientAssertion::new(ClientId::new("svc"), key),
+    ///     Kms { key: local },
+    ///     ClientCredentials::new(),
+    ///     LifecycleConfig::default(),
+    /// )?;
+    /// let send = |request: grantwire::SecretRequest| -> SendResult {
+    ///     assert!(std::str::from_utf8(request.body()).unwrap().contains("client_assertion="));
+    ///     Ok(http::Response::new(br#"{"access_token":"at","token_type":"Bearer","expires_in":3600}"#.to_vec()))
+    /// };
+    /// assert_eq!(source.token_blocking(&send)?.access_token().secret(), "at");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_assertion_signer(
+        server: AuthorizationServer,
+        assertion: ClientAssertion,
+        signer: impl AsyncAssertionSigner + 'static,
+        grant: impl GrantSource + 'static,
+        config: LifecycleConfig,
+    ) -> Result<TokenSource, grantwire::Error> {
+        let server = Arc::new(server);
+        let auth = Arc::new(PresignedJwt::new(assertion));
+        let shared: Arc<dyn ClientAuthentication> = auth.clone();
+        let client = Client::from_arcs(Arc::clone(&server), shared)?;
+        let remote = Remote {
+            auth,
+            signer: Arc::new(signer),
+            server,
+        };
+        Ok(Self::build(
+            TokenLifecycle::new(client, grant, config),
+            Some(remote),
+        ))
+    }
+
+    fn build(machine: TokenLifecycle, remote: Option<Remote>) -> TokenSource {
         TokenSource {
             inner: Arc::new(Inner {
                 cache: ArcSwapOption::empty(),
@@ -171,6 +293,7 @@ impl TokenSource {
                 done: Notify::new(),
                 sinks: ArcSwap::from_pointee(Vec::new()),
                 sleeper: RwLock::new(None),
+                remote,
             }),
         }
     }
@@ -215,6 +338,12 @@ impl TokenSource {
     ///
     /// Errors: [`TokenError::Unavailable`] while backing off after a failure with no valid
     /// token (returned at once), [`TokenError::NeedsHuman`] once a retry cannot help.
+    ///
+    /// With an [`AsyncAssertionSigner`] ([`TokenSource::with_assertion_signer`]) the sending
+    /// caller first polls the signer's future to completion on this thread, parking between
+    /// wake-ups, until the request deadline. Such a future must need no particular runtime's
+    /// reactor (tokio I/O or timers panic or stall outside their runtime): in a blocking
+    /// program, make the KMS call synchronously inside the future.
     pub fn token_blocking(
         &self,
         send: &dyn Fn(SecretRequest) -> SendResult,
@@ -231,6 +360,19 @@ impl TokenSource {
                     let flight = self.inner.start(id);
                     let outcome = send(request);
                     flight.finish(outcome);
+                }
+                Turn::Sign(id, prepared, deadline) => {
+                    let mut flight = self.inner.start_unbuilt(id);
+                    let signed = match &self.inner.remote {
+                        Some(r) => {
+                            block_on_until(r.signer.sign(prepared.signing_input()), deadline)
+                        }
+                        None => Err(SignError::new("no remote signer")),
+                    };
+                    if let Some(request) = self.inner.finish_signing(&mut flight, prepared, signed)
+                    {
+                        flight.finish(send(request));
+                    }
                 }
                 Turn::Wait(listener, until) => {
                     let _ = listener.wait_deadline(until);
@@ -264,6 +406,20 @@ impl TokenSource {
                     let flight = self.inner.start(id);
                     let outcome = send(request).await;
                     flight.finish(outcome);
+                }
+                Turn::Sign(id, prepared, deadline) => {
+                    let mut flight = self.inner.start_unbuilt(id);
+                    let signed = match &self.inner.remote {
+                        Some(r) => {
+                            let sleep = self.inner.sleeper().map(|s| s.sleep_until(deadline));
+                            sign_until(r.signer.sign(prepared.signing_input()), sleep).await
+                        }
+                        None => Err(SignError::new("no remote signer")),
+                    };
+                    if let Some(request) = self.inner.finish_signing(&mut flight, prepared, signed)
+                    {
+                        flight.finish(send(request).await);
+                    }
                 }
                 Turn::Wait(listener, until) => self.inner.wait_async(listener, until).await,
                 Turn::Again => {}
@@ -328,6 +484,84 @@ impl Inner {
             inner: self,
             id,
             finished: false,
+            built: true,
+        }
+    }
+
+    fn start_unbuilt(&self, id: RequestId) -> InFlight<'_> {
+        tracing::debug!(request = id.get(), "signing the client assertion remotely");
+        InFlight {
+            inner: self,
+            id,
+            finished: false,
+            built: false,
+        }
+    }
+
+    fn sleeper(&self) -> Option<Arc<dyn Sleeper>> {
+        self.sleeper
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Completes the remote signing of request `id`: the signed assertion (or the typed error)
+    /// goes to the client authentication, then the request is built. `None` when building
+    /// failed: the machine recorded it and the waiting callers were woken.
+    fn finish_signing(
+        &self,
+        flight: &mut InFlight<'_>,
+        prepared: PreparedAssertion,
+        signed: Result<Vec<u8>, SignError>,
+    ) -> Option<SecretRequest> {
+        let method = self
+            .remote
+            .as_ref()
+            .map_or(grantwire::AuthMethod::PrivateKeyJwt, |r| r.auth.method());
+        let next = match signed {
+            Ok(mut signature) => {
+                // RFC 7518 §3: the length is checked per algorithm (ES*: R || S, not DER).
+                let assertion = prepared.finish(&signature).map_err(|e| e.into_core(method));
+                signature.zeroize();
+                assertion
+            }
+            Err(e) => Err(grantwire::Error::ClientAuthenticationUnavailable {
+                method,
+                source: ErrorSource::new(e),
+            }),
+        };
+        let request = self.build_signed(flight.id, next);
+        if request.is_some() {
+            flight.built = true;
+        } else {
+            flight.finished = true;
+        }
+        request
+    }
+
+    /// Loads `next` into the client authentication and builds request `id` with it, under the
+    /// lock. On failure (recorded by the machine), drains the events and wakes the waiters.
+    fn build_signed(
+        &self,
+        id: RequestId,
+        next: Result<grantwire_jose::SignedAssertion, grantwire::Error>,
+    ) -> Option<SecretRequest> {
+        let remote = self.remote.as_ref()?;
+        let mut state = self.lock();
+        remote.auth.load(next);
+        let mut entropy = os_random;
+        let mut ctx = Context::new(SystemTime::now(), &mut entropy);
+        let built = state.machine.request(id, &mut ctx);
+        remote.auth.clear();
+        match built {
+            Ok(request) => Some(request),
+            Err(_) => {
+                let events = drain(&mut state);
+                drop(state);
+                self.done.notify(usize::MAX);
+                self.emit(&events);
+                None
+            }
         }
     }
 
@@ -341,15 +575,18 @@ impl Inner {
                 self.publish(&token, now);
                 Turn::Done(Ok(token))
             }
-            Next::Send(id) => {
-                let mut entropy = os_random;
-                let mut ctx = Context::new(SystemTime::now(), &mut entropy);
-                match state.machine.request(id, &mut ctx) {
-                    Ok(request) => Turn::Send(id, request),
-                    // Recorded by the machine as a failure; the next turn reports it.
-                    Err(_) => Turn::Again,
+            Next::Send(id) => match &self.remote {
+                Some(remote) => prepare_signing(&mut state, remote, id, now),
+                None => {
+                    let mut entropy = os_random;
+                    let mut ctx = Context::new(SystemTime::now(), &mut entropy);
+                    match state.machine.request(id, &mut ctx) {
+                        Ok(request) => Turn::Send(id, request),
+                        // Recorded by the machine as a failure; the next turn reports it.
+                        Err(_) => Turn::Again,
+                    }
                 }
-            }
+            },
             Next::Wait {
                 until,
                 reason: WaitFor::Response(_),
@@ -466,6 +703,26 @@ impl Inner {
             }
         }
     }
+}
+
+/// Prepares the assertion for request `id` (to the token endpoint, the only one the lifecycle
+/// calls) for the remote signer, who has until the request deadline. Should preparing fail,
+/// the request is built at once with the error, so the machine records it with its kind.
+fn prepare_signing(state: &mut State, remote: &Remote, id: RequestId, now: Instant) -> Turn {
+    let target = AuthTarget::new(&remote.server, remote.server.token_endpoint());
+    let deadline = now + state.machine.config().request_timeout;
+    let mut entropy = os_random;
+    match remote
+        .auth
+        .prepare(&target, SystemTime::now(), &mut entropy)
+    {
+        Ok(prepared) => return Turn::Sign(id, prepared, deadline),
+        Err(e) => remote.auth.load(Err(e)),
+    }
+    let mut ctx = Context::new(SystemTime::now(), &mut entropy);
+    let _ = state.machine.request(id, &mut ctx);
+    remote.auth.clear();
+    Turn::Again
 }
 
 /// Drains the machine's events into [`TokenEvent`]s (no secrets), records the last failure and

@@ -22,6 +22,7 @@ use grantwire::{
 use crate::alg::Algorithm;
 use crate::error::Error;
 use crate::material::B64;
+use crate::remote::PreparedAssertion;
 use crate::signer::{x5t_s256, Header, SigningKey};
 use crate::time::unix;
 
@@ -415,6 +416,51 @@ impl ClientAssertion {
         now: SystemTime,
         entropy: &mut dyn Entropy,
     ) -> Result<SecretString, Error> {
+        let input = self.signing_input(audience, now, entropy)?;
+        let jwt = self.key.finish(input, entropy)?;
+        Ok(SecretString::new(jwt))
+    }
+
+    /// Prepares one assertion for `audience` at `now`, with a `jti` from `entropy`, for a
+    /// signer outside the process: [`PreparedAssertion::signing_input`] is what the signer signs
+    /// (RFC 7515 §5.1 step 5), [`PreparedAssertion::finish`] appends its signature. The claims
+    /// and header are exactly those [`ClientAssertion::mint`] would sign.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use grantwire::ClientId;
+    /// use grantwire_jose::{Algorithm, ClientAssertion, PrivateKey, SigningKey};
+    /// # let jwk = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
+    /// let local = SigningKey::new(Algorithm::ES256, &PrivateKey::from_jwk(jwk)?)?; // stands in for the KMS
+    /// let key = SigningKey::remote(Algorithm::ES256, local.public_jwk().as_ref())?;
+    /// let assertion = ClientAssertion::new(ClientId::new("svc"), key);
+    /// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let prepared = assertion.prepare("https://as.example", now, &mut |b: &mut [u8]| b.fill(7))?;
+    /// // ... the KMS signs `prepared.signing_input()` (ES256: return the 64-byte R || S) ...
+    /// let signature = local.sign_raw(prepared.signing_input(), &mut |b: &mut [u8]| b.fill(1))?;
+    /// let signed = prepared.finish(signature.as_bytes())?;
+    /// assert_eq!(signed.audience(), "https://as.example");
+    /// assert!(local.verifying_key().is_some());
+    /// # Ok::<(), grantwire_jose::Error>(())
+    /// ```
+    pub fn prepare(
+        &self,
+        audience: &str,
+        now: SystemTime,
+        entropy: &mut dyn Entropy,
+    ) -> Result<PreparedAssertion, Error> {
+        let input = self.signing_input(audience, now, entropy)?;
+        Ok(PreparedAssertion::new(&self.key, input, audience))
+    }
+
+    /// `header.payload` (base64url, RFC 7515 §7.1) for `audience` at `now`, sized for the
+    /// signature that will be appended.
+    fn signing_input(
+        &self,
+        audience: &str,
+        now: SystemTime,
+        entropy: &mut dyn Entropy,
+    ) -> Result<String, Error> {
         let iat = unix(now);
         if iat < 0 {
             return Err(Error::InvalidOption {
@@ -451,8 +497,7 @@ impl ClientAssertion {
         out.push_str(&self.header.encoded);
         out.push('.');
         B64.encode_string(payload, &mut out);
-        let jwt = self.key.finish(out, entropy)?;
-        Ok(SecretString::new(jwt))
+        Ok(out)
     }
 
     /// `{"iss":…,"sub":…,"aud":…,"exp":…,"iat":…[,"nbf":…],"jti":…[,extra]}`
@@ -486,6 +531,16 @@ impl ClientAssertion {
         let now = ctx.now();
         let mut entropy = |b: &mut [u8]| ctx.fill_random(b);
         let jwt = self.mint(audience, now, &mut entropy)?;
+        self.append_params(parts, &jwt)
+    }
+
+    /// Adds `client_assertion_type`, `client_assertion` = `jwt` and (unless left out)
+    /// `client_id` to the form (RFC 7523 §2.2, RFC 7521 §4.2).
+    pub(crate) fn append_params(
+        &self,
+        parts: &mut AuthParts<'_>,
+        jwt: &SecretString,
+    ) -> Result<(), Error> {
         let append = |form: &mut grantwire::form::Form, n: &str, v: &str| {
             form.append(n, v).map_err(|_| Error::InvalidOption {
                 name: "form",

@@ -181,6 +181,23 @@ pub enum Error {
         /// The limit.
         max: u64,
     },
+    /// A [`SigningKey::remote`](crate::SigningKey::remote) key was asked to sign in process.
+    #[error("this key is held by a remote signer and cannot sign here: prepare the assertion (ClientAssertion::prepare), have the remote signer sign it and finish it, or use grantwire-client's TokenSource::with_assertion_signer")]
+    RemoteKey,
+    /// A remote signer returned a signature of the wrong length for the algorithm: for ES*
+    /// most often a DER-encoded ECDSA signature where JWS wants the fixed-width `R || S`
+    /// (RFC 7518 §3.4).
+    #[error("the remote signer returned a {got}-byte signature; {alg} needs {expected}: {hint}")]
+    SignatureLength {
+        /// The algorithm.
+        alg: Algorithm,
+        /// What was expected (`"64 bytes"`, `"256 to 1024 bytes"`).
+        expected: String,
+        /// The length returned.
+        got: usize,
+        /// What to do.
+        hint: &'static str,
+    },
     /// The requested backend is not compiled in.
     #[error("the {0} backend is not compiled in: enable its cargo feature")]
     BackendUnavailable(&'static str),
@@ -220,7 +237,9 @@ impl Error {
             | Error::SigningFailed { .. }
             | Error::InvalidOption { .. }
             | Error::ServiceAccount { .. }
-            | Error::BackendUnavailable(_) => ErrorKind::Configuration,
+            | Error::BackendUnavailable(_)
+            | Error::RemoteKey
+            | Error::SignatureLength { .. } => ErrorKind::Configuration,
             Error::TokenTooLarge { .. }
             | Error::Malformed { .. }
             | Error::AlgorithmNotAllowed { .. }

@@ -7,12 +7,12 @@ use base64::Engine as _;
 use grantwire::{Entropy, SecretString};
 use sha2::{Digest, Sha256};
 
-use crate::alg::Algorithm;
+use crate::alg::{Algorithm, Family};
 use crate::backend::{Backend, JwsSigner, Signature};
 use crate::error::Error;
 use crate::jwk::{thumbprint, Jwk, JwkSet};
 use crate::key::PrivateKey;
-use crate::material::{check_hmac_len, PublicMaterial, B64, MAX_RSA_BITS};
+use crate::material::{check_hmac_len, PublicMaterial, B64, MAX_RSA_BITS, MIN_RSA_BITS};
 use crate::verify::VerifyingKey;
 
 /// A key bound to one algorithm, with its backend key object built once and reused for every
@@ -29,6 +29,8 @@ pub struct SigningKey {
     kid: Option<String>,
     backend: Option<Backend>,
     sig_len: usize,
+    /// Built by [`SigningKey::remote`]: the signer refuses to sign.
+    remote: bool,
 }
 
 /// The signature length for `alg` with `public` (an upper bound for foreign signers).
@@ -81,6 +83,7 @@ impl SigningKey {
             public: Some(public),
             kid,
             backend: Some(backend),
+            remote: false,
         })
     }
 
@@ -107,7 +110,61 @@ impl SigningKey {
             public,
             kid,
             backend: None,
+            remote: false,
         })
+    }
+
+    /// A key held outside the process (a cloud KMS, an HSM) and signed with asynchronously: the
+    /// algorithm and the public half, without a signer. Assertions for it are prepared with
+    /// [`ClientAssertion::prepare`](crate::ClientAssertion::prepare), signed by the remote signer
+    /// and completed with [`PreparedAssertion::finish`](crate::PreparedAssertion::finish);
+    /// `grantwire-client`'s `TokenSource::with_assertion_signer` drives this for you. Signing with
+    /// it synchronously ([`SigningKey::sign_raw`], [`ClientAssertion::mint`](crate::ClientAssertion::mint),
+    /// a plain [`grantwire::Client`]) fails with [`Error::RemoteKey`].
+    ///
+    /// `public` (recommended) is checked against `alg` (RSA at least 2048 bits, the EC curve of
+    /// the algorithm), gives the default `kid` (its own, else its RFC 7638 thumbprint) and fixes
+    /// the signature length the remote signer must return; without it an RS*/PS* signature may
+    /// be any length from 256 to 1024 bytes, and no `kid` is sent unless set with
+    /// [`SigningKey::with_kid`]. There is no `none`.
+    pub fn remote(alg: Algorithm, public: Option<&Jwk>) -> Result<Self, Error> {
+        let public = public
+            .map(|jwk| {
+                let material = jwk.to_public()?;
+                VerifyingKey::from_material(material.clone(), None).with_algorithm(alg)?;
+                Ok::<_, Error>((material, jwk.kid.clone()))
+            })
+            .transpose()?;
+        let kid = public
+            .as_ref()
+            .map(|(m, kid)| kid.clone().unwrap_or_else(|| thumbprint(m)));
+        let public = public.map(|(m, _)| m);
+        Ok(Self {
+            alg,
+            signer: Arc::new(RemoteOnly(alg)),
+            sig_len: signature_len(alg, public.as_ref()),
+            public,
+            kid,
+            backend: None,
+            remote: true,
+        })
+    }
+
+    /// Whether this key is signed with remotely ([`SigningKey::remote`]).
+    pub fn is_remote(&self) -> bool {
+        self.remote
+    }
+
+    /// The signature lengths this key's algorithm and public key allow, inclusive: exact for
+    /// HS*, ES* (`R || S`, RFC 7518 §3.4) and EdDSA, and for RS*/PS* with a known modulus (its
+    /// length, RFC 8017 §8.1.1, §8.2.1); else 256 to 1024 bytes (2048- to 8192-bit RSA).
+    pub(crate) fn signature_len_range(&self) -> (usize, usize) {
+        let rsa = matches!(self.alg.family(), Family::RsaPkcs1 | Family::RsaPss);
+        if rsa && self.public.is_none() {
+            (MIN_RSA_BITS / 8, MAX_RSA_BITS / 8)
+        } else {
+            (self.sig_len, self.sig_len)
+        }
     }
 
     /// Sets the `kid` header value (use the id the authorization server knows the key by).
@@ -219,6 +276,18 @@ impl SigningKey {
         input.push('.');
         B64.encode_string(sig.as_bytes(), &mut input);
         Ok(input)
+    }
+}
+
+/// The signer of a [`SigningKey::remote`] key: it holds nothing and signs nothing.
+struct RemoteOnly(Algorithm);
+
+impl JwsSigner for RemoteOnly {
+    fn algorithm(&self) -> Algorithm {
+        self.0
+    }
+    fn sign(&self, _: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
+        Err(Error::RemoteKey)
     }
 }
 
