@@ -17,7 +17,14 @@ const CARGO_FUZZ_VERSION: &str = "0.12.0";
 /// Pinned cargo-deny version installed when missing (builds on rustc 1.88 and later).
 const CARGO_DENY_VERSION: &str = "0.20.2";
 /// The library crates users depend on: built on the MSRV.
-const LIBRARY_CRATES: [&str; 3] = ["grantwire", "grantwire-jose", "grantwire-testkit"];
+const LIBRARY_CRATES: [&str; 6] = [
+    "grantwire",
+    "grantwire-jose",
+    "grantwire-testkit",
+    "grantwire-client",
+    "grantwire-reqwest",
+    "grantwire-ureq",
+];
 /// `grantwire-jose` built and tested with one backend each: (backend name, cargo flags).
 const JOSE_BACKENDS: [(&str, &[&str]); 3] = [
     ("ring", &[]),
@@ -160,6 +167,21 @@ fn features() {
             .args(["--", "-D", "warnings"]));
     }
     run(cargo().args(["test", "-p", "grantwire-testkit", "--features", "loopback"]));
+    // The async adapter as users compile it: no optional feature, `middleware` alone, `tower`
+    // alone (all features together is the main test run). The blocking adapter and the token
+    // source have no optional features.
+    eprintln!("xtask: grantwire-reqwest without features, with middleware, with tower");
+    for features in [
+        &[][..],
+        &["--features", "middleware"],
+        &["--features", "tower"],
+    ] {
+        run(cargo()
+            .args(["clippy", "-p", "grantwire-reqwest", "--all-targets"])
+            .args(features)
+            .args(["--", "-D", "warnings"]));
+    }
+    run(cargo().args(["test", "-p", "grantwire-reqwest"]));
 }
 
 /// The `rust-crypto`-only build of `grantwire-jose` is the no-C-compiler path: no crate in its
