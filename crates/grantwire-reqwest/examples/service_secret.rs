@@ -118,4 +118,18 @@ mod tests {
         assert!(text.contains("served from the cache: true"), "{text}");
         assert_eq!(demo.lock().counters().endpoint(EndpointKind::Token), 1);
     }
+
+    #[tokio::test]
+    async fn works_with_a_discovered_issuer_as_with_grantwire_issuer_set() {
+        let demo = demo().unwrap();
+        let server = support::discover(&demo.issuer()).await.unwrap();
+        let mut out = Vec::new();
+        let secret = ClientSecret::new(DEMO_SECRET);
+        let token = run(server, DEMO_CLIENT_ID.into(), secret, None, &mut out)
+            .await
+            .unwrap();
+        let text = support::printed_without_secrets(out, &token, &[DEMO_SECRET]);
+        assert!(text.contains("expires in 3600 s"), "{text}");
+        assert_eq!(demo.lock().counters().endpoint(EndpointKind::Token), 1);
+    }
 }

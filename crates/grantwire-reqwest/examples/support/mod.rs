@@ -30,13 +30,18 @@ pub(crate) fn require(name: &str) -> Result<String> {
 
 /// The real server named by `GRANTWIRE_ISSUER`, found by discovery (RFC 8414), or `None`.
 pub(crate) async fn issuer_from_env() -> Result<Option<AuthorizationServer>> {
-    let Some(issuer) = env("GRANTWIRE_ISSUER") else {
-        return Ok(None);
-    };
+    match env("GRANTWIRE_ISSUER") {
+        Some(issuer) => Ok(Some(discover(&issuer).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The server whose issuer identifier is `issuer`, from its metadata (RFC 8414 §3).
+pub(crate) async fn discover(issuer: &str) -> Result<AuthorizationServer> {
     let metadata = Transport::new()?
-        .discover(Discover::new(Issuer::parse(&issuer)?))
+        .discover(Discover::new(Issuer::parse(issuer)?))
         .await?;
-    Ok(Some(metadata.authorization_server()?))
+    Ok(metadata.authorization_server()?)
 }
 
 /// Starts the testkit's loopback server (127.0.0.1, a free port) with `client` registered,
