@@ -32,6 +32,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Runnable programs in `examples/` (each uses the testkit's loopback server unless
+//! `GRANTWIRE_ISSUER` names a real one): `service_secret`, `private_key_jwt`, `service_account`
+//! (a Google service-account file, JWT-bearer grant) and `api_middleware` (feature
+//! `middleware`), e.g. `cargo run -p grantwire-reqwest --example service_secret`.
+//!
 //! ## In scope
 //! - [`Transport`]: one exchange, with the defaults below; failures are
 //!   [`TransportFailure`]s whose kind the lifecycle backs off on.

@@ -40,6 +40,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A runnable program: `cargo run -p grantwire-ureq --example blocking_service` (the testkit's
+//! loopback server unless `GRANTWIRE_ISSUER` names a real one).
+//!
 //! ## In scope
 //! - [`Transport`]: one request, one capped response, typed failures
 //!   ([`TransportFailure`] with the lifecycle's [`TransportError`] kind; a body over the cap
