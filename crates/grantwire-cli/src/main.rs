@@ -11,10 +11,15 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod args;
+mod cache;
+mod config;
 mod demo;
+mod ops;
 mod output;
 mod serve;
+mod setup;
 mod text;
+mod token;
 
 use args::{Cli, Command, ConfigCommand};
 use output::{CliError, Format};
@@ -57,13 +62,14 @@ fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Demo(a) => demo::run(a),
         Command::Config {
             command: ConfigCommand::Schema,
-        } => Err(CliError::usage(
-            "`grantwire config schema` is not built yet",
-        )),
-        Command::Token(_)
-        | Command::Header(_)
-        | Command::Introspect(_)
-        | Command::Revoke(_)
-        | Command::Discover(_) => Err(CliError::usage("not built yet")),
+        } => {
+            println!("{:#}", config::schema());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(a) => token::run_token(&a),
+        Command::Header(a) => token::run_header(&a.token),
+        Command::Introspect(a) => ops::run_introspect(&a),
+        Command::Revoke(a) => ops::run_revoke(&a),
+        Command::Discover(a) => ops::run_discover(&a),
     }
 }

@@ -124,7 +124,8 @@ pub(crate) fn colour_stderr() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Whether to colour what goes to stdout.
+/// Whether to colour what goes to stdout (for the text tables of serve and demo).
+#[allow(dead_code)]
 pub(crate) fn colour_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
@@ -141,4 +142,66 @@ pub(crate) fn report(error: &CliError, format: Format) -> ExitCode {
         }
     }
     ExitCode::from(error.exit_code())
+}
+
+impl From<grantwire::Error> for CliError {
+    /// Sorts a core error by [`grantwire::Error::kind`]: an OAuth error response, an unusable
+    /// response (with its status and content type), or a configuration error (usage).
+    fn from(e: grantwire::Error) -> Self {
+        use grantwire::ErrorKind;
+        match e.kind() {
+            ErrorKind::OAuth => match e {
+                grantwire::Error::OAuth(r) => Self::OAuth(r),
+                other => Self::usage(other.to_string()),
+            },
+            ErrorKind::InvalidResponse => {
+                let info = e.response();
+                Self::InvalidResponse {
+                    status: info.as_ref().map(|i| i.status),
+                    content_type: info.and_then(|i| i.content_type),
+                    reason: e.to_string(),
+                }
+            }
+            ErrorKind::Configuration => Self::usage(e.to_string()),
+            // A local dependency (a remote signer) that may pass: nothing was sent.
+            ErrorKind::Unavailable => Self::Transport(e.to_string()),
+        }
+    }
+}
+
+impl From<grantwire_client::TransportFailure> for CliError {
+    /// What failed (connect, send, receive, timed out) and the adapter's cause (a body over the
+    /// cap, a timeout), never the URL.
+    fn from(f: grantwire_client::TransportFailure) -> Self {
+        use std::error::Error as _;
+        let mut reason = f.to_string();
+        let mut source = f.source();
+        while let Some(s) = source {
+            reason.push_str(": ");
+            reason.push_str(&s.to_string());
+            source = s.source();
+        }
+        Self::Transport(reason)
+    }
+}
+
+impl From<grantwire_ureq::Error> for CliError {
+    fn from(e: grantwire_ureq::Error) -> Self {
+        match e {
+            grantwire_ureq::Error::Transport(f) => f.into(),
+            grantwire_ureq::Error::Request(e) | grantwire_ureq::Error::Response(e) => e.into(),
+            grantwire_ureq::Error::NoRandomness => {
+                Self::Transport("no randomness available from the operating system".into())
+            }
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}
+
+impl From<grantwire_jose::Error> for CliError {
+    /// A key or algorithm the signer refuses: a configuration error. The messages never hold
+    /// key material.
+    fn from(e: grantwire_jose::Error) -> Self {
+        Self::usage(e.to_string())
+    }
 }
