@@ -364,7 +364,9 @@ pub(crate) fn setup(
     options.profile = profile(common, config);
 
     let Some(id) = client_id else {
-        if unauthenticated_ok && method.is_none() {
+        // No client id and no method asked for: the grant alone identifies the caller (a
+        // secret in the environment is not a request to use it).
+        if unauthenticated_ok && auth.auth_method.is_none() && config.str("auth_method").is_none() {
             let client = Client::new(server, Unauthenticated)?;
             return Ok(Setup {
                 client,
