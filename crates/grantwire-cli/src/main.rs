@@ -34,6 +34,16 @@ fn main() -> ExitCode {
             } else {
                 output::EXIT_OK
             };
+            if e.use_stderr() && wants_json() {
+                // The usage shape, one line of clap's message (it names flags, not values).
+                let text = e.render().to_string();
+                let reason = text
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches("error: ");
+                return output::report(&CliError::usage(reason), Format::Json);
+            }
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -43,6 +53,14 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => output::report(&e, format),
     }
+}
+
+/// Whether the raw arguments ask for `--output json` (for errors before they are parsed).
+fn wants_json() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.windows(2)
+        .any(|w| w[0] == "--output" && w[1] == "json")
+        || args.iter().any(|a| a == "--output=json")
 }
 
 /// The `--output` of a command, for reporting its failure.

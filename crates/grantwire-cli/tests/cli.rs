@@ -640,9 +640,17 @@ fn usage_errors_exit_2_with_the_usage_shape() {
         assert_eq!(e["kind"], "usage", "{args:?}");
         assert!(e["reason"].is_string());
     }
-    // clap's own errors: exit 2. There is no flag for the secret.
+    // clap's own errors: exit 2, the usage shape with --output json. There is no flag for the
+    // secret.
     let r = run(&["token", "--client-secret", CANARY]);
     assert_eq!(r.code, 2);
+    let r = run(&["token", "--client-secret", CANARY, "--output", "json"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.error()["kind"], "usage");
+    assert!(r.error()["reason"]
+        .as_str()
+        .unwrap()
+        .contains("--client-secret"));
 }
 
 #[test]
@@ -662,6 +670,34 @@ fn an_oversized_response_is_refused_at_the_cap() {
             .contains("larger than the 1048576-byte limit"),
         "{e}"
     );
+    // Bounded memory: the peak resident size with the 10 MiB answer stays within 4 MiB of a
+    // normal run's (GNU time measures it; skipped where it is not installed).
+    let peak = |fault: bool| -> Option<u64> {
+        if fault {
+            lo.lock()
+                .inject(EndpointKind::Token, Fault::Oversized(10 * 1024 * 1024));
+        }
+        let out = Command::new("/usr/bin/time")
+            .arg("-v")
+            .arg(env!("CARGO_BIN_EXE_grantwire"))
+            .args(token_args(&te, "basic", "client_secret_basic"))
+            .env("GRANTWIRE_CLIENT_SECRET", CANARY)
+            .output()
+            .ok()?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = err
+            .lines()
+            .find(|l| l.contains("Maximum resident set size"))?;
+        line.rsplit(' ').next()?.trim().parse().ok()
+    };
+    if let (Some(normal), Some(oversized)) = (peak(false), peak(true)) {
+        assert!(
+            oversized < normal + 4 * 1024,
+            "peak RSS {oversized} KiB vs {normal} KiB"
+        );
+    } else {
+        eprintln!("GNU time not found: the memory half of this test is skipped");
+    }
 }
 
 #[test]
@@ -843,4 +879,29 @@ fn text_output_for_people() {
         r.stderr
     );
     assert!(!r.stderr.contains('\x1b'), "no colour when not a terminal");
+}
+
+#[test]
+fn a_response_body_that_stalls_is_given_up_within_the_timeout() {
+    use std::io::Read;
+    // A server that sends the head and the start of the body, then nothing.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/token", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"access_token\":");
+        let _ = s.flush();
+        std::thread::sleep(Duration::from_secs(4));
+    });
+    let mut args = token_args(&url, "basic", "client_secret_basic");
+    args.extend(["--timeout", "1"]);
+    let started = Instant::now();
+    let r = run(&args);
+    let took = started.elapsed();
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert_eq!(r.error()["kind"], "transport");
+    assert!(took < Duration::from_millis(3500), "gave up after {took:?}");
+    server.join().unwrap();
 }
