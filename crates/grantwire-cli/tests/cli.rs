@@ -905,3 +905,35 @@ fn a_response_body_that_stalls_is_given_up_within_the_timeout() {
     assert!(took < Duration::from_millis(3500), "gave up after {took:?}");
     server.join().unwrap();
 }
+
+#[test]
+fn a_provider_preset_fills_the_method_and_checks_the_request() {
+    let lo = start();
+    let te = lo.token_endpoint();
+    // Auth0: client_secret_post, and an audience is required (caught before sending).
+    let base = [
+        "token",
+        "--token-endpoint",
+        &te,
+        "--client-id",
+        "post",
+        "--provider",
+        "auth0",
+        "--output",
+        "json",
+    ];
+    let r = run(&base);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.error()["reason"].as_str().unwrap().contains("audience"));
+    assert_eq!(lo.lock().counters().endpoint(EndpointKind::Token), 0);
+    // The "post" client accepts only client_secret_post, which the preset chose: the server
+    // authenticated it and then judged the audience (the client has none registered).
+    let r = run(&[&base[..], &["--audience", "https://api.example"]].concat());
+    eprintln!("{} {}", r.code, r.stderr);
+    assert!(
+        r.code == 0 || r.error()["error"] != "invalid_client",
+        "{}",
+        r.stderr
+    );
+    assert_eq!(lo.lock().counters().endpoint(EndpointKind::Token), 1);
+}
