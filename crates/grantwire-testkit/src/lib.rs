@@ -70,6 +70,7 @@
 
 mod assertion;
 mod client_auth;
+mod events;
 mod faults;
 pub mod harness;
 mod keys;
@@ -82,6 +83,7 @@ mod store;
 mod loopback;
 
 pub use assertion::AssertionPolicy;
+pub use events::{AuthEvent, AuthFailureCause, MAX_AUTH_EVENTS, MAX_EVENT_TEXT};
 pub use faults::{Counters, EndpointKind, Fault, InjectedDelay};
 pub use registry::{
     ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, IntrospectionPolicy,
