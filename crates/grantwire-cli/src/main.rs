@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod args;
+mod debug_page;
 mod demo;
 mod output;
 mod serve;
