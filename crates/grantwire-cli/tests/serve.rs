@@ -34,8 +34,13 @@ struct Serve {
 
 impl Serve {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Self {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -362,4 +367,42 @@ fn the_debugging_page_renders_in_headless_chromium() {
     );
     assert!(!dom.contains("not-the-secret") && !dom.contains("demo-basic-secret"));
     let _ = serve.interrupt();
+}
+
+#[test]
+fn serve_takes_a_client_registry_with_config() {
+    let dir = std::env::temp_dir().join(format!("grantwire-serve-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("clients.json");
+    std::fs::write(
+        &file,
+        r#"{"clients": [{"client_id": "mine", "token_endpoint_auth_method": "client_secret_post",
+            "client_secret": "my-own-secret", "grant_types": ["client_credentials"]}]}"#,
+    )
+    .unwrap();
+    let serve = Serve::start_with(&["--config", file.to_str().unwrap()]);
+    assert!(serve.banner.contains("mine") && serve.banner.contains("client_secret_post"));
+    assert!(!serve.banner.contains("demo-basic") && !serve.banner.contains("demo secrets"));
+    assert!(!serve.banner.contains("my-own-secret"));
+    let (status, _) = serve.interrupt();
+    assert!(status.success());
+
+    // An unusable file is a usage error that does not quote the file (it holds secrets).
+    std::fs::write(
+        &file,
+        r#"{"clients": [{"client_id": "x", "client_secret": "leak-me""#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--config", file.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--config") && !stderr.contains("leak-me"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
