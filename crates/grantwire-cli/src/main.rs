@@ -13,6 +13,7 @@ use clap::Parser;
 mod args;
 mod cache;
 mod config;
+mod debug_page;
 mod demo;
 mod ops;
 mod output;

@@ -11,6 +11,7 @@ use grantwire::AssertionAudience;
 use grantwire_jose::{Algorithm, VerifyingKey};
 use serde_json::{Map, Value};
 
+use crate::events::{bounded, AuthFailureCause};
 use crate::params::Failure;
 use crate::registry::{ClientAuthConfig, ClientConfig, ClientRegistry};
 
@@ -165,66 +166,87 @@ impl AssertionVerifier {
     }
 
     /// Claim checks shared by client assertions and JWT bearer grants (RFC 7523 §3). For a
-    /// client assertion `sub` must equal `iss` (the client id).
+    /// client assertion `sub` must equal `iss` (the client id). An error names the exact cause.
     pub(crate) fn check_claims(
         &mut self,
         jws: &Compact<'_>,
         iss: &str,
         target: &AssertionTarget<'_>,
         sub_is_iss: bool,
-    ) -> Result<(), ()> {
+    ) -> Result<(), AuthFailureCause> {
         let claims = &jws.claims;
         if jws.header.contains_key("crit") {
-            return Err(());
+            return Err(AuthFailureCause::CritHeader);
         }
-        let sub = claims.get("sub").and_then(Value::as_str).ok_or(())?;
+        let sub = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .ok_or(AuthFailureCause::SubjectMismatch)?;
         if sub_is_iss && sub != iss {
-            return Err(());
+            return Err(AuthFailureCause::SubjectMismatch);
         }
-        match claims.get("aud") {
-            // One JSON string (draft-ietf-oauth-rfc7523bis), equal to what an accepted rule
-            // gives for this endpoint.
-            Some(Value::String(aud)) => {
-                let ok = self.policy.audiences.iter().any(|rule| match rule {
-                    AssertionAudience::Issuer => aud == target.issuer,
-                    AssertionAudience::TokenEndpoint => aud == target.token_endpoint,
-                    AssertionAudience::CalledEndpoint => aud == target.endpoint,
-                    _ => false,
-                });
-                if !ok {
-                    return Err(());
-                }
-            }
-            _ => return Err(()),
+        let rule_value = |rule: &AssertionAudience| match rule {
+            AssertionAudience::Issuer => Some(target.issuer),
+            AssertionAudience::TokenEndpoint => Some(target.token_endpoint),
+            AssertionAudience::CalledEndpoint => Some(target.endpoint),
+            _ => None,
+        };
+        // One JSON string (draft-ietf-oauth-rfc7523bis), equal to what an accepted rule gives
+        // for this endpoint.
+        let aud = claims.get("aud");
+        let aud_ok = aud.and_then(Value::as_str).is_some_and(|aud| {
+            self.policy
+                .audiences
+                .iter()
+                .any(|rule| rule_value(rule) == Some(aud))
+        });
+        if !aud_ok {
+            return Err(AuthFailureCause::AudienceWrong {
+                aud: match aud {
+                    None => "(missing)".to_owned(),
+                    Some(Value::String(s)) => bounded(s),
+                    Some(other) => bounded(&other.to_string()),
+                },
+                expected: self
+                    .policy
+                    .audiences
+                    .iter()
+                    .find_map(rule_value)
+                    .unwrap_or_default()
+                    .to_owned(),
+            });
         }
         let leeway = self.policy.leeway.as_secs();
         let now = target.now;
-        let exp = numeric_date(claims, "exp")?.ok_or(())?;
+        let exp = numeric_date(claims, "exp")
+            .ok()
+            .flatten()
+            .ok_or(AuthFailureCause::MissingClaim("exp"))?;
         if exp.saturating_add(leeway) <= now {
-            return Err(());
+            return Err(AuthFailureCause::AssertionExpired { exp, now });
         }
         if exp > now.saturating_add(self.policy.max_lifetime.as_secs()) {
-            return Err(());
+            return Err(AuthFailureCause::LifetimeTooLong);
         }
-        if let Some(iat) = numeric_date(claims, "iat")? {
-            if iat > now.saturating_add(leeway) {
-                return Err(());
+        for name in ["iat", "nbf"] {
+            match numeric_date(claims, name) {
+                Err(()) => return Err(AuthFailureCause::MissingClaim(name)),
+                Ok(Some(t)) if t > now.saturating_add(leeway) => {
+                    return Err(AuthFailureCause::NotYetValid)
+                }
+                Ok(_) => {}
             }
         }
-        if let Some(nbf) = numeric_date(claims, "nbf")? {
-            if nbf > now.saturating_add(leeway) {
-                return Err(());
-            }
-        }
-        let jti = claims.get("jti").and_then(Value::as_str).ok_or(())?;
-        if jti.is_empty() || jti.len() > 256 {
-            return Err(());
-        }
+        let jti = claims
+            .get("jti")
+            .and_then(Value::as_str)
+            .filter(|jti| !jti.is_empty() && jti.len() <= 256)
+            .ok_or(AuthFailureCause::MissingClaim("jti"))?;
         self.seen
             .retain(|_, remembered_until| *remembered_until > now);
         let key = (iss.to_owned(), jti.to_owned());
         if self.seen.contains_key(&key) {
-            return Err(());
+            return Err(AuthFailureCause::JtiReplayed);
         }
         self.seen.insert(key, exp.saturating_add(leeway));
         Ok(())
@@ -241,45 +263,62 @@ fn typ_ok(header: &Map<String, Value>, allowed: &[&str]) -> bool {
     }
 }
 
-/// Whether `jws` is signed with the key registered for `client`, under exactly the registered
-/// alg (never the header's choice). Clients registered without a JWT method have no key: nothing
-/// they sign verifies.
-pub(crate) fn verify_client_signature(client: &ClientConfig, jws: &Compact<'_>) -> bool {
-    let Some(alg) = jws
-        .header
-        .get("alg")
+/// Checks that `jws` is signed with the key registered for `client`, under exactly the
+/// registered alg (never the header's choice). Clients registered without a JWT method have no
+/// key: nothing they sign verifies.
+pub(crate) fn verify_client_signature(
+    client: &ClientConfig,
+    jws: &Compact<'_>,
+) -> Result<(), AuthFailureCause> {
+    let registered = match &client.auth {
+        ClientAuthConfig::ClientSecretJwt { alg, .. }
+        | ClientAuthConfig::PrivateKeyJwt { alg, .. } => *alg,
+        other => {
+            return Err(AuthFailureCause::MethodNotRegistered {
+                used: "a JWT client assertion",
+                registered: other.method().as_str(),
+            })
+        }
+    };
+    let header_alg = jws.header.get("alg");
+    let alg = header_alg
         .and_then(Value::as_str)
         .and_then(Algorithm::from_name)
-    else {
-        return false;
-    };
+        .filter(|alg| *alg == registered)
+        .ok_or_else(|| AuthFailureCause::AlgNotAllowed {
+            alg: match header_alg {
+                Some(Value::String(s)) => bounded(s),
+                Some(other) => bounded(&other.to_string()),
+                None => "(missing)".to_owned(),
+            },
+            registered: registered.name(),
+        })?;
     let input = jws.signing_input.as_bytes();
-    match &client.auth {
-        ClientAuthConfig::ClientSecretJwt {
-            secret,
-            alg: registered,
-        } => {
-            alg == *registered
-                && VerifyingKey::hmac(secret.secret().as_bytes())
-                    .verify_signature(alg, input, &jws.signature)
-                    .is_ok()
+    let ok = match &client.auth {
+        ClientAuthConfig::ClientSecretJwt { secret, .. } => {
+            VerifyingKey::hmac(secret.secret().as_bytes())
+                .verify_signature(alg, input, &jws.signature)
+                .is_ok()
         }
-        ClientAuthConfig::PrivateKeyJwt {
-            jwks,
-            alg: registered,
-        } => {
+        ClientAuthConfig::PrivateKeyJwt { jwks, .. } => {
             let kid = jws.header.get("kid").and_then(Value::as_str);
-            alg == *registered
-                && jwks
-                    .keys
-                    .iter()
-                    .filter(|k| kid.is_none() || k.kid.is_none() || k.kid.as_deref() == kid)
-                    .filter_map(|k| VerifyingKey::from_jwk(k).ok())
-                    .any(|k| k.verify_signature(alg, input, &jws.signature).is_ok())
+            jwks.keys
+                .iter()
+                .filter(|k| kid.is_none() || k.kid.is_none() || k.kid.as_deref() == kid)
+                .filter_map(|k| VerifyingKey::from_jwk(k).ok())
+                .any(|k| k.verify_signature(alg, input, &jws.signature).is_ok())
         }
         _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AuthFailureCause::BadSignature)
     }
 }
+
+/// A rejected assertion: the `iss` it claimed (when it parsed that far) and the cause.
+pub(crate) type Rejected = (Option<String>, AuthFailureCause);
 
 /// The checks every assertion passes (RFC 7523 §3): it parses; its `iss` names a registered
 /// client, and `expected_iss` when the request already named one; its `typ` is one of `typs`;
@@ -294,18 +333,30 @@ fn verify_assertion<'r, 'a>(
     typs: &[&str],
     target: &AssertionTarget<'_>,
     sub_is_iss: bool,
-) -> Option<(&'r ClientConfig, Compact<'a>)> {
-    let jws = Compact::parse(assertion)?;
-    let iss = jws.claims.get("iss").and_then(Value::as_str)?;
+) -> Result<(&'r ClientConfig, Compact<'a>), Rejected> {
+    let jws = Compact::parse(assertion).ok_or((
+        expected_iss.map(str::to_owned),
+        AuthFailureCause::MalformedAssertion,
+    ))?;
+    let iss = jws.claims.get("iss").and_then(Value::as_str).ok_or((
+        expected_iss.map(str::to_owned),
+        AuthFailureCause::MalformedAssertion,
+    ))?;
+    let fail = |cause| (Some(iss.to_owned()), cause);
     if expected_iss.is_some_and(|id| id != iss) {
-        return None;
+        return Err(fail(AuthFailureCause::ClientIdMismatch));
     }
-    let client = registry.get(iss)?;
-    if !typ_ok(&jws.header, typs) || !verify_client_signature(client, &jws) {
-        return None;
+    let client = registry
+        .get(iss)
+        .ok_or_else(|| fail(AuthFailureCause::UnknownClient))?;
+    verify_client_signature(client, &jws).map_err(fail)?;
+    if !typ_ok(&jws.header, typs) {
+        return Err(fail(AuthFailureCause::TypNotAllowed));
     }
-    verifier.check_claims(&jws, iss, target, sub_is_iss).ok()?;
-    Some((client, jws))
+    verifier
+        .check_claims(&jws, iss, target, sub_is_iss)
+        .map_err(fail)?;
+    Ok((client, jws))
 }
 
 /// Verifies a client assertion (RFC 7523 §2.2, §3) and returns the client it authenticates.
@@ -327,7 +378,18 @@ pub(crate) fn verify_client_assertion<'r>(
         true,
     )
     .map(|(client, _)| client)
-    .ok_or_else(|| Failure::invalid_client("client assertion rejected", false))
+    .map_err(|(iss, cause)| {
+        let method = iss
+            .as_deref()
+            .and_then(|id| registry.get(id))
+            .map(|c| c.auth.method().as_str())
+            .filter(|m| *m == "client_secret_jwt" || *m == "private_key_jwt");
+        Failure::invalid_client("client assertion rejected", false).rejected(
+            iss.as_deref(),
+            method,
+            cause,
+        )
+    })
 }
 
 /// Verifies a JWT bearer grant assertion (RFC 7523 §2.1, §3): `iss` names a registered client
@@ -351,7 +413,7 @@ pub(crate) fn verify_grant_assertion(
         target,
         false,
     )
-    .ok_or_else(fail)?;
+    .map_err(|_| fail())?;
     let sub = jws
         .claims
         .get("sub")

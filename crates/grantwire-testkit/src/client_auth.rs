@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use crate::assertion::{
     unverified_issuer, verify_client_assertion, AssertionTarget, AssertionVerifier,
 };
+use crate::events::AuthFailureCause;
 use crate::params::{Failure, Params};
 use crate::registry::{ClientAuthConfig, ClientConfig, ClientRegistry, PresentedCertificate};
 
@@ -107,21 +108,38 @@ pub(crate) fn authenticate<B>(
         ));
     }
     let body_id = params.get("client_id");
+    let reject = |via_header: bool, id: Option<&str>, method: Option<&'static str>, cause| {
+        Failure::invalid_client("client authentication failed", via_header)
+            .rejected(id, method, cause)
+    };
+    // The method registered for `client`, and the cause when the request used another one.
+    let wrong_method = |client: &ClientConfig, used: &'static str| {
+        let registered = client.auth.method().as_str();
+        (registered != used).then_some(AuthFailureCause::MethodNotRegistered { used, registered })
+    };
 
     if let Some(header) = header {
-        let (id, secret) = header
-            .to_str()
-            .ok()
-            .and_then(decode_basic)
-            .ok_or_else(|| Failure::invalid_client("malformed Basic credentials", true))?;
+        const BASIC: &str = "client_secret_basic";
+        let (id, secret) = header.to_str().ok().and_then(decode_basic).ok_or_else(|| {
+            reject(
+                true,
+                None,
+                Some(BASIC),
+                AuthFailureCause::MalformedCredentials,
+            )
+        })?;
         if body_id.is_some_and(|b| b != id) {
             return Err(Failure::invalid_request(
                 "client_id in the body differs from the Authorization header",
             ));
         }
+        let fail = |cause| reject(true, Some(&id), Some(BASIC), cause);
         let client = registry
             .get(&id)
-            .ok_or_else(|| Failure::invalid_client("client authentication failed", true))?;
+            .ok_or_else(|| fail(AuthFailureCause::UnknownClient))?;
+        if let Some(cause) = wrong_method(client, BASIC) {
+            return Err(fail(cause));
+        }
         return match &client.auth {
             ClientAuthConfig::ClientSecretBasic(expected)
                 if secret_eq(expected.secret().as_bytes(), secret.as_bytes()) =>
@@ -130,19 +148,21 @@ pub(crate) fn authenticate<B>(
                     client: Some(client.clone()),
                 })
             }
-            _ => Err(Failure::invalid_client(
-                "client authentication failed",
-                true,
-            )),
+            _ => Err(fail(AuthFailureCause::WrongSecret)),
         };
     }
 
     if uses_secret {
+        const POST: &str = "client_secret_post";
         let id =
             body_id.ok_or_else(|| Failure::invalid_request("client_secret without client_id"))?;
+        let fail = |cause| reject(false, Some(id), Some(POST), cause);
         let client = registry
             .get(id)
-            .ok_or_else(|| Failure::invalid_client("client authentication failed", false))?;
+            .ok_or_else(|| fail(AuthFailureCause::UnknownClient))?;
+        if let Some(cause) = wrong_method(client, POST) {
+            return Err(fail(cause));
+        }
         let secret = params.get("client_secret").unwrap_or_default();
         return match &client.auth {
             ClientAuthConfig::ClientSecretPost(expected)
@@ -152,10 +172,7 @@ pub(crate) fn authenticate<B>(
                     client: Some(client.clone()),
                 })
             }
-            _ => Err(Failure::invalid_client(
-                "client authentication failed",
-                false,
-            )),
+            _ => Err(fail(AuthFailureCause::WrongSecret)),
         };
     }
 
@@ -177,28 +194,48 @@ pub(crate) fn authenticate<B>(
     let Some(id) = body_id else {
         return Ok(Authenticated { client: None });
     };
+    let certificate = req.extensions().get::<PresentedCertificate>();
     let client = registry
         .get(id)
-        .ok_or_else(|| Failure::invalid_client("client authentication failed", false))?;
-    let certificate = req.extensions().get::<PresentedCertificate>();
-    let ok = match &client.auth {
-        ClientAuthConfig::None => true,
+        .ok_or_else(|| reject(false, Some(id), None, AuthFailureCause::UnknownClient))?;
+    let method = client.auth.method().as_str();
+    let fail = |cause| reject(false, Some(id), Some(method), cause);
+    let matches = match &client.auth {
+        ClientAuthConfig::None => {
+            return Ok(Authenticated {
+                client: Some(client.clone()),
+            })
+        }
         ClientAuthConfig::TlsClientAuth { subject_dn } => {
-            certificate.is_some_and(|c| secret_eq(c.subject_dn().as_bytes(), subject_dn.as_bytes()))
+            certificate.map(|c| secret_eq(c.subject_dn().as_bytes(), subject_dn.as_bytes()))
         }
         ClientAuthConfig::SelfSignedTlsClientAuth { certificates } => {
-            certificate.is_some_and(|c| certificates.iter().any(|der| secret_eq(c.der(), der)))
+            certificate.map(|c| certificates.iter().any(|der| secret_eq(c.der(), der)))
         }
-        _ => false,
+        _ => {
+            // Only a client_id (and maybe a certificate): the client is registered for a
+            // method it did not use.
+            let used = if certificate.is_some() {
+                "a TLS client certificate"
+            } else {
+                "none"
+            };
+            return Err(reject(
+                false,
+                Some(id),
+                Some(used),
+                AuthFailureCause::MethodNotRegistered {
+                    used,
+                    registered: method,
+                },
+            ));
+        }
     };
-    if ok {
-        Ok(Authenticated {
+    match matches {
+        Some(true) => Ok(Authenticated {
             client: Some(client.clone()),
-        })
-    } else {
-        Err(Failure::invalid_client(
-            "client authentication failed",
-            false,
-        ))
+        }),
+        Some(false) => Err(fail(AuthFailureCause::CertificateMismatch)),
+        None => Err(fail(AuthFailureCause::CertificateMissing)),
     }
 }

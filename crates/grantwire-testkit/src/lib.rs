@@ -61,6 +61,15 @@
 //! is 401 with `WWW-Authenticate: Basic` when the `Authorization` header was used, 400 otherwise;
 //! error bodies carry only fixed descriptions, never a value from the request.
 //!
+//! ## Why a client authentication failed
+//! Every rejected client authentication gets a random `client_auth_id` member in its error body
+//! (16 bytes of the server's entropy, hex) and an [`AuthEvent`] naming the exact
+//! [`AuthFailureCause`] (wrong secret, unknown client, method not registered, assertion
+//! expired, `aud` wrong and what it was, `jti` replayed, alg not allowed, certificate mismatch,
+//! …), as Connect2id reports to its operators; accepted authentications are events too.
+//! [`AuthServer::auth_events`] lists the last [`MAX_AUTH_EVENTS`], newest first. No event holds
+//! a secret, an assertion or a token. `grantwire serve` shows them on a web page.
+//!
 //! ## For client tests
 //! [`Fault`]s script the next responses of an endpoint (5xx, 429/503 with `Retry-After`, HTML,
 //! malformed JSON, an error in a 200, a delay), and [`Counters`] tell how many requests each
@@ -70,6 +79,7 @@
 
 mod assertion;
 mod client_auth;
+mod events;
 mod faults;
 pub mod harness;
 mod keys;
@@ -82,6 +92,7 @@ mod store;
 mod loopback;
 
 pub use assertion::AssertionPolicy;
+pub use events::{AuthEvent, AuthFailureCause, MAX_AUTH_EVENTS, MAX_EVENT_TEXT};
 pub use faults::{Counters, EndpointKind, Fault, InjectedDelay};
 pub use registry::{
     ClientAuthConfig, ClientConfig, ClientRegistry, GrantType, IntrospectionPolicy,

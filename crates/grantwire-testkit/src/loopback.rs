@@ -18,6 +18,10 @@ use crate::{AuthServer, Error};
 /// Request bodies larger than this are refused with 413 before the server sees them.
 const MAX_BODY: u64 = 1024 * 1024;
 
+/// Extra routes served beside the authorization server (a debugging page, say): given each
+/// request and the server (locked), an answer, or `None` to let the server answer.
+type Routes = dyn Fn(&Request<Vec<u8>>, &AuthServer) -> Option<Response<Vec<u8>>> + Send + Sync;
+
 /// An [`AuthServer`] served over HTTP on `127.0.0.1`. The issuer becomes
 /// `http://127.0.0.1:PORT`. Dropping the value stops the server.
 ///
@@ -54,7 +58,35 @@ impl LoopbackServer {
     }
 
     /// Serves `server` on `127.0.0.1:port` (0: any free port).
-    pub fn start_on_port(mut server: AuthServer, port: u16) -> Result<Self, Error> {
+    pub fn start_on_port(server: AuthServer, port: u16) -> Result<Self, Error> {
+        Self::start_with_routes(server, port, |_, _| None)
+    }
+
+    /// Serves `server` on `127.0.0.1:port` (0: any free port), asking `routes` first about
+    /// every request: what it answers is sent as is, and `None` lets the server answer. The
+    /// server is locked while `routes` runs, so it can read [`AuthServer::auth_events`] or the
+    /// counters; it must not block.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), grantwire_testkit::Error> {
+    /// use grantwire_testkit::{AuthServer, ClientRegistry, LoopbackServer, ServerConfig};
+    /// let server = AuthServer::new(ServerConfig::new("https://placeholder.example")?, ClientRegistry::new());
+    /// let loopback = LoopbackServer::start_with_routes(server, 0, |request, server| {
+    ///     (request.uri().path() == "/events")
+    ///         .then(|| http::Response::new(server.auth_events().count().to_string().into_bytes()))
+    /// })?;
+    /// # loopback.stop();
+    /// # Ok(()) }
+    /// ```
+    pub fn start_with_routes(
+        mut server: AuthServer,
+        port: u16,
+        routes: impl Fn(&Request<Vec<u8>>, &AuthServer) -> Option<Response<Vec<u8>>>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Result<Self, Error> {
+        let routes: Arc<Routes> = Arc::new(routes);
         let http = tiny_http::Server::http(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).map_err(
             |e| Error::Io {
                 kind: e
@@ -71,15 +103,17 @@ impl LoopbackServer {
         let thread = {
             let http = Arc::clone(&http);
             let inner = Arc::clone(&inner);
+            let routes = Arc::clone(&routes);
             std::thread::Builder::new()
                 .name("grantwire-testkit-loopback".into())
                 .spawn(move || {
                     for request in http.incoming_requests() {
                         let inner = Arc::clone(&inner);
+                        let routes = Arc::clone(&routes);
                         // One thread per request: an injected delay holds up only its own.
                         let spawned = std::thread::Builder::new()
                             .name("grantwire-testkit-request".into())
-                            .spawn(move || serve(&inner, addr, request));
+                            .spawn(move || serve(&inner, &*routes, addr, request));
                         drop(spawned);
                     }
                 })
@@ -142,15 +176,24 @@ impl Drop for LoopbackServer {
 }
 
 /// Converts, answers and writes back one request.
-fn serve(inner: &Mutex<AuthServer>, addr: SocketAddr, mut request: tiny_http::Request) {
+fn serve(
+    inner: &Mutex<AuthServer>,
+    routes: &Routes,
+    addr: SocketAddr,
+    mut request: tiny_http::Request,
+) {
     let response = match to_http(&mut request, addr) {
         Ok(req) => {
             let mut failed = false;
             let mut entropy = |buf: &mut [u8]| failed |= getrandom::fill(buf).is_err();
-            let response = inner
+            let mut server = inner
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .handle(&req, SystemTime::now(), &mut entropy);
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let response = match routes(&req, &server) {
+                Some(response) => response,
+                None => server.handle(&req, SystemTime::now(), &mut entropy),
+            };
+            drop(server);
             if failed {
                 // No OS randomness: never hand out what was issued with it.
                 plain(StatusCode::INTERNAL_SERVER_ERROR, "no randomness available")

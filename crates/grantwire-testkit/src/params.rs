@@ -6,6 +6,8 @@ use zeroize::Zeroizing;
 
 use grantwire::ErrorCode;
 
+use crate::events::{bounded, AuthFailureCause, Rejection};
+
 /// Parameters that RFC 8707 section 2 and RFC 8693 section 2.1 allow to repeat.
 const REPEATABLE: &[&str] = &["resource", "audience"];
 
@@ -18,6 +20,10 @@ pub(crate) struct Failure {
     pub(crate) status: StatusCode,
     /// Add `WWW-Authenticate: Basic` (the client used the Authorization header).
     pub(crate) basic_challenge: bool,
+    /// A rejected client authentication: who, how, and the exact cause (for the event log).
+    pub(crate) rejection: Option<Box<Rejection>>,
+    /// The `client_auth_id` member of the error body (a random id naming the event).
+    pub(crate) client_auth_id: Option<String>,
 }
 
 impl Failure {
@@ -27,6 +33,8 @@ impl Failure {
             description,
             status: StatusCode::BAD_REQUEST,
             basic_challenge: false,
+            rejection: None,
+            client_auth_id: None,
         }
     }
 
@@ -46,7 +54,24 @@ impl Failure {
                 StatusCode::BAD_REQUEST
             },
             basic_challenge: via_header,
+            rejection: None,
+            client_auth_id: None,
         }
+    }
+
+    /// Marks the failure as a rejected client authentication, with its exact cause.
+    pub(crate) fn rejected(
+        mut self,
+        client_id: Option<&str>,
+        method: Option<&'static str>,
+        cause: AuthFailureCause,
+    ) -> Self {
+        self.rejection = Some(Box::new(Rejection {
+            client_id: client_id.map(bounded),
+            method,
+            cause,
+        }));
+        self
     }
 
     pub(crate) fn invalid_grant(description: &'static str) -> Self {
@@ -80,10 +105,13 @@ impl Failure {
     }
 
     pub(crate) fn into_response(self) -> Response<Vec<u8>> {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "error": self.code.as_str(),
             "error_description": self.description,
         });
+        if let (Some(id), Some(obj)) = (self.client_auth_id, body.as_object_mut()) {
+            obj.insert("client_auth_id".into(), id.into());
+        }
         let mut response = json_response(self.status, &body);
         if self.basic_challenge {
             response.headers_mut().insert(

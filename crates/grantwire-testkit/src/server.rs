@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::assertion::{AssertionPolicy, AssertionTarget, AssertionVerifier};
 use crate::client_auth::{self, secret_eq};
+use crate::events::bounded;
+use crate::events::{AuthEvent, AuthFailureCause, EventLog};
 use crate::faults::{Counters, EndpointKind, Fault, Faults, InjectedDelay};
 use crate::params::{json_response, Failure, Params};
 use crate::registry::{
@@ -285,6 +287,10 @@ pub struct AuthServer {
     counters: Counters,
     assertions: AssertionVerifier,
     signing_key: Option<SigningKey>,
+    events: EventLog,
+    /// The client authenticated by the request being handled (recorded as accepted unless the
+    /// request then fails as a rejected client authentication).
+    authenticated: Option<(String, &'static str)>,
 }
 
 impl std::fmt::Debug for AuthServer {
@@ -313,6 +319,8 @@ impl AuthServer {
             faults: Faults::default(),
             counters: Counters::default(),
             assertions,
+            events: EventLog::default(),
+            authenticated: None,
         }
     }
 
@@ -398,6 +406,19 @@ impl AuthServer {
     /// Resets the request counters.
     pub fn reset_counters(&mut self) {
         self.counters = Counters::default();
+    }
+
+    /// The last [`MAX_AUTH_EVENTS`](crate::MAX_AUTH_EVENTS) client authentications at the token,
+    /// introspection and revocation endpoints, newest first: each accepted one, and each
+    /// rejected one with its exact cause and the `client_auth_id` its error response carried.
+    /// No event holds a secret, an assertion or a token.
+    pub fn auth_events(&self) -> impl Iterator<Item = &AuthEvent> {
+        self.events.iter()
+    }
+
+    /// Forgets every authentication event.
+    pub fn clear_auth_events(&mut self) {
+        self.events.clear();
     }
 
     /// Mints an authorization code as if the authorization endpoint had approved `request`
@@ -544,6 +565,7 @@ impl AuthServer {
             }
         }
         let now = unix(now);
+        self.authenticated = None;
         let result = match endpoint {
             EndpointKind::Token => self.token(request, now, entropy),
             EndpointKind::Introspection => self.introspect(request, now),
@@ -552,11 +574,56 @@ impl AuthServer {
             EndpointKind::Jwks => self.jwks(request),
             EndpointKind::Resource => Ok(self.resource(request, now)),
         };
+        let result = self.record_auth_event(result, endpoint, now, entropy);
         let mut response = result.unwrap_or_else(Failure::into_response);
         if let Some(d) = delay {
             response.extensions_mut().insert(InjectedDelay(d));
         }
         response
+    }
+
+    /// Logs the request's client authentication, if it had one: a rejection gets a random
+    /// `client_auth_id` (16 bytes from `entropy`, hex) in its error body and its event.
+    fn record_auth_event(
+        &mut self,
+        result: Result<Response<Vec<u8>>, Failure>,
+        endpoint: EndpointKind,
+        now: u64,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Response<Vec<u8>>, Failure> {
+        let authenticated = self.authenticated.take();
+        let mut event = AuthEvent {
+            at: now,
+            endpoint,
+            client_id: None,
+            method: None,
+            cause: None,
+            client_auth_id: None,
+        };
+        match result {
+            Err(mut failure) if failure.rejection.is_some() => {
+                let mut bytes = [0u8; 16];
+                entropy.fill_bytes(&mut bytes);
+                let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                if let Some(rejection) = failure.rejection.take() {
+                    event.client_id = rejection.client_id;
+                    event.method = rejection.method;
+                    event.cause = Some(rejection.cause);
+                }
+                event.client_auth_id = Some(id.clone());
+                failure.client_auth_id = Some(id);
+                self.events.push(event);
+                Err(failure)
+            }
+            result => {
+                if let Some((client_id, method)) = authenticated {
+                    event.client_id = Some(client_id);
+                    event.method = Some(method);
+                    self.events.push(event);
+                }
+                result
+            }
+        }
     }
 
     fn route(&self, path: &str) -> Option<EndpointKind> {
@@ -593,14 +660,18 @@ impl AuthServer {
             endpoint: &endpoint,
             now,
         };
-        client_auth::authenticate(
+        let client = client_auth::authenticate(
             &self.registry,
             &mut self.assertions,
             request,
             params,
             &target,
-        )
-        .map(|a| a.client)
+        )?
+        .client;
+        self.authenticated = client
+            .as_ref()
+            .map(|c| (bounded(c.client_id.as_str()), c.auth.method().as_str()));
+        Ok(client)
     }
 
     // ----- token endpoint (RFC 6749 section 3.2) -----
@@ -622,10 +693,13 @@ impl AuthServer {
             if grant == GrantType::JwtBearer {
                 return self.jwt_bearer(None, &params, now, entropy);
             }
-            return Err(Failure::invalid_client(
-                "client authentication is required",
-                false,
-            ));
+            return Err(
+                Failure::invalid_client("client authentication is required", false).rejected(
+                    None,
+                    None,
+                    AuthFailureCause::NoCredentials,
+                ),
+            );
         };
         if !client.allows(grant) {
             return Err(Failure::unauthorized_client(
@@ -981,11 +1055,19 @@ impl AuthServer {
         let client = self.authenticate(request, &params, now, EndpointKind::Introspection)?;
         let client = match client {
             Some(c) if !matches!(c.auth, ClientAuthConfig::None) => c,
-            _ => {
-                return Err(Failure::invalid_client(
-                    "client authentication is required",
-                    false,
-                ))
+            public => {
+                let (id, cause) = match &public {
+                    Some(c) => (
+                        Some(c.client_id.as_str()),
+                        AuthFailureCause::PublicClientNotAllowed,
+                    ),
+                    None => (None, AuthFailureCause::NoCredentials),
+                };
+                let method = public.as_ref().map(|_| "none");
+                return Err(
+                    Failure::invalid_client("client authentication is required", false)
+                        .rejected(id, method, cause),
+                );
             }
         };
         if client.introspection == IntrospectionPolicy::Denied {
@@ -1066,7 +1148,13 @@ impl AuthServer {
         let params = Params::from_request(request, self.config.max_body_bytes)?;
         let client = self
             .authenticate(request, &params, now, EndpointKind::Revocation)?
-            .ok_or_else(|| Failure::invalid_client("client authentication is required", false))?;
+            .ok_or_else(|| {
+                Failure::invalid_client("client authentication is required", false).rejected(
+                    None,
+                    None,
+                    AuthFailureCause::NoCredentials,
+                )
+            })?;
         let token = params
             .get("token")
             .ok_or_else(|| Failure::invalid_request("token is missing"))?;

@@ -378,10 +378,18 @@ proptest! {
         let via_header = matches!(m, Method::Basic);
         assert_error(&resp, "invalid_client", if via_header { 401 } else { 400 });
         prop_assert_eq!(resp.headers().contains_key("www-authenticate"), via_header);
-        // Only the fixed description: nothing from the request comes back.
-        prop_assert_eq!(json(&resp), serde_json::json!({
+        // Only the fixed description and the random id of the event: nothing from the request
+        // comes back.
+        let mut body = json(&resp);
+        let auth_id = body.as_object_mut().and_then(|o| o.remove("client_auth_id"));
+        let auth_id = auth_id.as_ref().and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        prop_assert!(auth_id.len() == 32 && auth_id.bytes().all(|b| b.is_ascii_hexdigit()));
+        prop_assert_eq!(body, serde_json::json!({
             "error": "invalid_client", "error_description": "client authentication failed",
         }));
+        let event = s.auth_events().next().cloned().unwrap();
+        prop_assert_eq!(event.cause, Some(grantwire_testkit::AuthFailureCause::WrongSecret));
+        prop_assert_eq!(event.client_auth_id.as_deref(), Some(auth_id.as_str()));
     }
 
     #[test]
