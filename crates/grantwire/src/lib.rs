@@ -124,3 +124,9 @@ pub use introspection::{ActiveToken, IntrospectionRequest, IntrospectionResponse
 pub use lifecycle::{LifecycleConfig, TokenLifecycle};
 pub use metadata::{Discovery, ServerMetadata};
 pub use revocation::{RevocationOutcome, RevocationRequest};
+
+/// `docs/sans-io.md`, compiled and run as doctests so the guide's toy-transport driver cannot
+/// drift from the API (only under `cargo test --doc`; not part of the crate).
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/sans-io.md")]
+pub struct SansIoGuide;
