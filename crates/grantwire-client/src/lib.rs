@@ -26,6 +26,7 @@
 
 #![forbid(unsafe_code)]
 
+mod cache;
 mod error;
 mod event;
 mod signer;
