@@ -6,8 +6,10 @@
 //! the reference-count increment of one shared `Arc` (its cache line bounces between cores).
 //!
 //! - Copies: the token is copied once per core (a power of two, 2 to 16) and each thread hands
-//!   out the `Arc` of its own copy, chosen by a per-thread index; copy 0 is the lifecycle's own
-//!   `Arc`. Every copy zeroizes its access token when dropped.
+//!   out the `Arc` of its own copy; copy 0 is the lifecycle's own `Arc`. A thread's copy index
+//!   is the one fewest live threads hold when it first hits, and is released when the thread
+//!   ends, so as many threads as copies (a runtime's workers, one per core) never share one.
+//!   Every copy zeroizes its access token when dropped.
 //! - Clock (Linux and Android): far from the deadline, the hit reads the kernel's coarse
 //!   monotonic clock (`CLOCK_MONOTONIC_COARSE`, a few ns: the time of the last timer tick).
 //!   That clock is the monotonic clock `Instant` reads, as of the last tick, so it never runs
@@ -67,7 +69,7 @@ impl Cached {
     /// This thread's copy.
     #[inline]
     pub(crate) fn for_this_thread(&self) -> &Arc<Token> {
-        let i = INDEX.with(|i| *i) & (self.copies.len() - 1);
+        let i = SLOT.with(|s| s.0) & (self.copies.len() - 1);
         &self.copies[i]
     }
 
@@ -91,11 +93,32 @@ fn copies() -> usize {
     })
 }
 
-static NEXT_INDEX: AtomicUsize = AtomicUsize::new(0);
+/// How many live threads hold each copy index.
+static HOLDERS: [AtomicUsize; MAX_COPIES] = [const { AtomicUsize::new(0) }; MAX_COPIES];
+
+/// A thread's copy index, released when the thread ends.
+struct Slot(usize);
+
+impl Slot {
+    /// The index fewest live threads hold (a race at most makes two threads share one).
+    fn take() -> Slot {
+        let n = copies();
+        let i = (0..n)
+            .min_by_key(|&i| HOLDERS[i].load(Ordering::Relaxed))
+            .unwrap_or(0);
+        HOLDERS[i].fetch_add(1, Ordering::Relaxed);
+        Slot(i)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        HOLDERS[self.0].fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 thread_local! {
-    /// This thread's copy index: threads started one after another get different copies.
-    static INDEX: usize = NEXT_INDEX.fetch_add(1, Ordering::Relaxed);
+    static SLOT: Slot = Slot::take();
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]

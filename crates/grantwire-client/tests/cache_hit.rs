@@ -1,11 +1,9 @@
-//! The cache hit: each thread gets its own copy of the token (no shared reference count), and
-//! the hit never serves a token at or past its refresh time, on its fast clock or its precise
-//! one. Its own binary: the copy a thread gets depends on the order threads first hit.
+//! The cache hit: each thread gets its own copy of the token (no shared reference count). One
+//! test in its own binary: the copy a thread gets depends on the threads hitting at the time.
 
 mod common;
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use common::*;
 use grantwire::lifecycle::LifecycleConfig;
@@ -17,53 +15,20 @@ fn threads_hitting_the_cache_get_their_own_copy_of_the_token() {
     let send = |_r: grantwire::SecretRequest| -> SendResult { Ok(ok("copied", 3600)) };
     source.token_blocking(&send).unwrap();
     let here = source.cached().expect("hit");
-    let other = source.clone();
-    let there = std::thread::spawn(move || other.cached().expect("hit"))
-        .join()
-        .unwrap();
-    assert_eq!(there.access_token(), here.access_token());
-    assert_eq!(there.received(), here.received());
-    assert_eq!(there.refresh_due(), here.refresh_due());
-    assert_eq!(there.valid_until(), here.valid_until());
-    // Two threads started one after the other write two different reference counts.
-    assert!(!Arc::ptr_eq(&here, &there), "both threads got the same Arc");
-}
-
-#[test]
-fn a_hit_never_serves_a_token_due_for_refresh() {
-    // expires_in 1 s: refreshed after half its lifetime (the buffer rule), so the hit moves
-    // from the fast clock to the precise one and then stops, within half a second.
-    let source = source(LifecycleConfig::default());
-    let send = |_r: grantwire::SecretRequest| -> SendResult { Ok(ok("short", 1)) };
-    let token = source.token_blocking(&send).unwrap();
-    let due = token.refresh_due();
-    assert!(due < token.valid_until());
-    let mut hits = 0u64;
-    loop {
-        let before = Instant::now();
-        let hit = source.cached();
-        let via_closure = source.with_cached(|t| t.refresh_due());
-        match hit {
-            Some(t) => {
-                assert!(
-                    before < t.refresh_due(),
-                    "served {:?} past its refresh time",
-                    before - t.refresh_due()
-                );
-                hits += 1;
-            }
-            None => {
-                assert!(Instant::now() >= due, "a fresh token was not served");
-                assert!(via_closure.is_none() || before < due);
-                break;
-            }
-        }
-        if let Some(d) = via_closure {
-            assert!(before < d);
-        }
+    // Threads that come and go one after another (as a contending thread in a benchmark, or a
+    // blocking pool's threads) each get a copy other than this live thread's.
+    for _ in 0..20 {
+        let other = source.clone();
+        let there = std::thread::spawn(move || other.cached().expect("hit"))
+            .join()
+            .unwrap();
+        assert_eq!(there.access_token(), here.access_token());
+        assert_eq!(there.received(), here.received());
+        assert_eq!(there.refresh_due(), here.refresh_due());
+        assert_eq!(there.valid_until(), here.valid_until());
+        assert!(
+            !Arc::ptr_eq(&here, &there),
+            "two live threads got the same Arc"
+        );
     }
-    assert!(hits > 0);
-    // After it, only the lifecycle (a new request) gives a token.
-    assert!(source.cached().is_none());
-    assert!(source.with_cached(|_| ()).is_none());
 }
