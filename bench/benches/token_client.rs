@@ -153,10 +153,13 @@ impl Fixture {
         let gw_ureq = grantwire_ureq::TokenClient::builder(gw_client())
             .grant(ClientCredentials::new())
             .build();
-        // Each peer gets its own reqwest client, built the same way.
+        // Each peer gets its own reqwest client, built as grantwire-reqwest builds its own: no
+        // redirects, its connect and total timeouts (the total one arms a timer per request).
         let reqwest_client = || {
             reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(30))
                 .build()
                 .expect("reqwest")
         };
@@ -389,6 +392,30 @@ fn contended(
     other.join().expect("contending thread");
 }
 
+/// Median time per call of each routine over rounds that take turns (`BATCH` calls of one,
+/// then of the next): load from other processes that comes and goes hits every routine alike.
+fn interleaved(fx: &Fixture, routines: &[fn(&Fixture) -> String]) -> Vec<Duration> {
+    const ROUNDS: usize = 21;
+    const BATCH: u32 = 20;
+    let mut times = vec![Vec::with_capacity(ROUNDS); routines.len()];
+    for _ in 0..ROUNDS {
+        for (routine, times) in routines.iter().zip(&mut times) {
+            let start = Instant::now();
+            for _ in 0..BATCH {
+                black_box(routine(fx));
+            }
+            times.push(start.elapsed() / BATCH);
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort_unstable();
+            t[t.len() / 2]
+        })
+        .collect()
+}
+
 /// Allocations per call of `op`, after one warm-up call.
 fn allocs_per_call(fx: &Fixture, op: fn(&Fixture) -> usize) -> f64 {
     black_box(op(fx));
@@ -514,11 +541,23 @@ fn main() {
         );
     }
     let gw_fetch = fetches[0].2.per_iteration();
+    let routines: Vec<_> = fetches.iter().map(|(_, f, _)| *f).collect();
+    let turns = interleaved(&fx, &routines);
     println!();
     println!("one token fetch over loopback HTTP (target: grantwire no slower than either)");
-    println!("{:<34} {:>10} {:>12}", "", "time", "vs grantwire");
-    for (name, _, samples) in &fetches {
+    println!(
+        "{:<34} {:>10} {:>12} {:>12} {:>12}",
+        "", "criterion", "vs grantwire", "interleaved", "vs grantwire"
+    );
+    for ((name, _, samples), turn) in fetches.iter().zip(&turns) {
         let t = samples.per_iteration();
-        println!("{:<34} {:>10} {:>12}", name, micros(t), ratio(t, gw_fetch));
+        println!(
+            "{:<34} {:>10} {:>12} {:>12} {:>12}",
+            name,
+            micros(t),
+            ratio(t, gw_fetch),
+            micros(Some(*turn)),
+            ratio(Some(*turn), Some(turns[0])),
+        );
     }
 }
