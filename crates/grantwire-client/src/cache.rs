@@ -66,10 +66,10 @@ impl Cached {
         &self.copies[0]
     }
 
-    /// This thread's copy.
+    /// This thread's copy (copy 0 for a hit from a thread-local destructor, after the slot's).
     #[inline]
     pub(crate) fn for_this_thread(&self) -> &Arc<Token> {
-        let i = SLOT.with(|s| s.0) & (self.copies.len() - 1);
+        let i = SLOT.try_with(|s| s.0).unwrap_or(0) & (self.copies.len() - 1);
         &self.copies[i]
     }
 
