@@ -424,7 +424,8 @@ fn fuzz(seconds: u64) {
 }
 
 fn bench() {
-    // Core exchange against oauth2 and a hand-rolled floor, and the lifecycle cache hit.
+    // Core exchange against oauth2 and a hand-rolled floor, the lifecycle cache hit, and the
+    // token clients (cache hit, loopback fetch) against oauth2 and huskarl (token_client).
     run(cargo().args(["bench", "-p", "grantwire-bench"]));
     // Client assertions on every backend against raw signatures and jsonwebtoken.
     run(cargo().args([

@@ -4,7 +4,8 @@
 //! adapters (`grantwire-reqwest`, `grantwire-ureq`) give it a send function.
 //!
 //! This is the adapter layer: unlike the core, it reads the clocks (`Instant::now()`,
-//! `SystemTime::now()`) and OS randomness (`getrandom`). It never sends, never sleeps through a
+//! `SystemTime::now()`, and on Linux and Android the coarse monotonic clock for cache hits far
+//! from the refresh time) and OS randomness (`getrandom`). It never sends, never sleeps through a
 //! backoff, and depends on no async runtime.
 //!
 //! ## In scope
@@ -26,6 +27,7 @@
 
 #![forbid(unsafe_code)]
 
+mod cache;
 mod error;
 mod event;
 mod signer;

@@ -19,6 +19,7 @@ use grantwire::{
 use grantwire_jose::{ClientAssertion, PreparedAssertion, PresignedJwt};
 use zeroize::Zeroize;
 
+use crate::cache::Cached;
 use crate::event::{TokenEvent, TokenInfo};
 use crate::signer::{block_on_until, sign_until, AsyncAssertionSigner, SignError};
 use crate::sleep::Sleeper;
@@ -42,10 +43,12 @@ const MAX_TURNS: usize = 16;
 /// that every hit reads without a lock.
 ///
 /// - [`TokenSource::cached`]: the cache hit. It loads the token from an [`ArcSwapOption`]
-///   (no lock, no allocation, no write to a counter other threads read; one reference-count
-///   increment for the `Arc` it returns) and serves it only while it is *fresh*: before the
-///   lifecycle's refresh time and before expiry, measured from its receipt on the monotonic
-///   clock exactly as [`TokenLifecycle::poll`] does. A token due for refresh is never a hit.
+///   (no lock, no allocation) and serves it only while it is *fresh*: before the lifecycle's
+///   refresh time and before expiry, measured from its receipt on the monotonic clock exactly
+///   as [`TokenLifecycle::poll`] does. A token due for refresh is never a hit. Each thread gets
+///   the `Arc` of its own copy of the token (one per core, up to 16), so threads hitting at
+///   once write no shared reference count; on Linux the hit reads the kernel's coarse
+///   monotonic clock while far from the deadline (see the `cache` module).
 /// - [`TokenSource::token_blocking`] and [`TokenSource::token_async`]: a hit, or the run loop
 ///   of the lifecycle. Concurrent callers share one request (single flight): the caller that
 ///   the lifecycle asks to send sends with the function it was given; the others wait on an
@@ -87,7 +90,7 @@ pub struct TokenSource {
 
 struct Inner {
     /// The fresh token, written only under `state`'s lock; read by every cache hit without it.
-    cache: ArcSwapOption<Token>,
+    cache: ArcSwapOption<Cached>,
     state: Mutex<State>,
     /// Notified after every answer (response, transport failure, dropped send) is handled.
     done: Notify,
@@ -309,25 +312,24 @@ impl TokenSource {
     }
 
     /// The cache hit: the token held, if it is fresh (not yet due for refresh and not expired)
-    /// at `Instant::now()`. Takes no lock and allocates nothing.
+    /// now. Takes no lock and allocates nothing; the `Arc` returned is this thread's copy of
+    /// the token, so hits on several cores write no shared reference count.
     #[inline]
     pub fn cached(&self) -> Option<Arc<Token>> {
         let guard = self.inner.cache.load();
         match &*guard {
-            Some(t) if is_fresh(t, Instant::now()) => Some(Arc::clone(t)),
+            Some(c) if c.is_fresh(is_fresh) => Some(Arc::clone(c.for_this_thread())),
             _ => None,
         }
     }
 
     /// The cache hit without the `Arc`: calls `f` with the fresh token, if any, and returns
-    /// its answer. Unlike [`TokenSource::cached`] it writes no reference count, so threads
-    /// hitting the same token share no written cache line: use it on the hottest paths (for
-    /// example to format the `Authorization` header).
+    /// its answer. Unlike [`TokenSource::cached`] it writes no reference count at all.
     #[inline]
     pub fn with_cached<R>(&self, f: impl FnOnce(&Token) -> R) -> Option<R> {
         let guard = self.inner.cache.load();
         match &*guard {
-            Some(t) if is_fresh(t, Instant::now()) => Some(f(t)),
+            Some(c) if c.is_fresh(is_fresh) => Some(f(c.token())),
             _ => None,
         }
     }
@@ -440,7 +442,7 @@ impl TokenSource {
             .cache
             .load()
             .as_ref()
-            .is_some_and(|t| t.access_token() == token);
+            .is_some_and(|c| c.token().access_token() == token);
         if held || cached {
             self.inner.cache.store(None);
         }
@@ -645,11 +647,16 @@ impl Inner {
             return;
         }
         let current = self.cache.load();
-        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, token)) {
+        if current
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(c.token(), token))
+        {
             return;
         }
         drop(current);
-        self.cache.store(Some(Arc::clone(token)));
+        let fresh_until = fresh_until(token);
+        self.cache
+            .store(Some(Arc::new(Cached::new(token, fresh_until))));
     }
 
     async fn wait_async(&self, listener: EventListener, until: Instant) {
@@ -800,6 +807,16 @@ fn is_fresh(token: &Token, now: Instant) -> bool {
         received.duration_since(now)
     };
     age < refresh_after && age < token.lifetime()
+}
+
+/// The instant `token` stops being fresh (see [`is_fresh`]) for a caller whose clock has passed
+/// its receipt; `None` if that instant is not representable.
+fn fresh_until(token: &Token) -> Option<Instant> {
+    let by = token
+        .refresh_due()
+        .saturating_duration_since(token.received())
+        .min(token.lifetime());
+    token.received().checked_add(by)
 }
 
 /// OS randomness for `jti` values and backoff jitter. Should the OS refuse (it does not on any

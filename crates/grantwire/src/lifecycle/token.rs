@@ -16,6 +16,11 @@ use crate::Scope;
 /// Its age is measured from [`Token::received`], the [`Instant`] given with the response; the
 /// wall-clock times ([`Token::received_at`], [`Token::expires_at`]) are for reporting only and
 /// never decide whether the token is served.
+///
+/// `Clone` copies the access token (each copy is zeroized on drop); a token client uses it to
+/// give threads separate copies, so that cache hits on several cores do not write one shared
+/// reference count.
+#[derive(Clone)]
 pub struct Token {
     access_token: AccessToken,
     token_type: TokenType,
