@@ -239,6 +239,10 @@ pub(crate) struct CommonArgs {
     /// The output format (default: text).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) output: Format,
+    /// Traces each request and response on stderr: method, URL, header names and values with
+    /// credentials redacted, form parameter names (never values), status and content type.
+    #[arg(long, short = 'v')]
+    pub(crate) verbose: bool,
 }
 
 /// `grantwire token`.

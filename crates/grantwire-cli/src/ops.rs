@@ -42,7 +42,7 @@ pub(crate) fn run_introspect(args: &TokenOpArgs) -> Result<ExitCode, CliError> {
         req = req.token_type_hint(h);
     }
     let built = setup::build(|ctx| req.to_request(&s.client, ctx))?;
-    let response = s.transport.send(built)?;
+    let response = setup::send(&s, args.common.verbose, built)?;
     let parsed = IntrospectionResponse::parse_with(&response, SystemTime::now(), &s.options)?;
     let mut out = std::io::stdout().lock();
     match args.common.output {
@@ -116,7 +116,7 @@ pub(crate) fn run_revoke(args: &TokenOpArgs) -> Result<ExitCode, CliError> {
         req = req.token_type_hint(h);
     }
     let built = setup::build(|ctx| req.to_request(&s.client, ctx))?;
-    let response = s.transport.send(built)?;
+    let response = setup::send(&s, args.common.verbose, built)?;
     let _revoked: RevocationOutcome =
         RevocationOutcome::parse_with(&response, SystemTime::now(), &s.options)?;
     if args.common.output == Format::Text {

@@ -52,6 +52,45 @@ pub(crate) struct Setup {
     pub(crate) client_id: String,
 }
 
+/// Sends `request`, tracing it on stderr first when `verbose`: the request's own `Debug` (method,
+/// URI, headers with `Authorization` and every sensitive value redacted, never the body), the
+/// names of its form parameters (never their values), then the answer's status, content type
+/// and size (never its body, which may hold tokens).
+pub(crate) fn send(
+    s: &Setup,
+    verbose: bool,
+    request: grantwire::SecretRequest,
+) -> Result<http::Response<Vec<u8>>, grantwire_client::TransportFailure> {
+    if verbose {
+        let names: Vec<String> = grantwire::form::parse(request.body())
+            .map(|pairs| pairs.into_iter().map(|(name, _)| name).collect())
+            .unwrap_or_default();
+        eprintln!("> {request:?}");
+        eprintln!("> form parameters (values not shown): {}", names.join(", "));
+    }
+    let response = s.transport.send(request);
+    if verbose {
+        match &response {
+            Ok(r) => eprintln!(
+                "< {} {} ({} bytes, body not shown)",
+                r.status(),
+                r.headers()
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(100)
+                        .collect::<String>())
+                    .unwrap_or_else(|| "no content type".into()),
+                r.body().len()
+            ),
+            Err(e) => eprintln!("< transport failure: {e}"),
+        }
+    }
+    response
+}
+
 /// The options a command's network part shares, resolved from flags and file.
 pub(crate) fn transport(common: &CommonArgs, config: &FileConfig) -> Transport {
     transport_with(timeout(common.timeout, config))

@@ -318,7 +318,7 @@ pub(crate) fn obtain(args: &TokenArgs) -> Result<Obtained, CliError> {
         }
     }
     let req = request(&grant, &s)?;
-    let response = s.transport.send(req)?;
+    let response = setup::send(&s, args.common.verbose, req)?;
     let received = SystemTime::now();
     let parsed = TokenResponse::parse_with(&response, received, &s.options)?;
     let obtained = Obtained::from_response(&parsed);

@@ -937,3 +937,38 @@ fn a_provider_preset_fills_the_method_and_checks_the_request() {
     );
     assert_eq!(lo.lock().counters().endpoint(EndpointKind::Token), 1);
 }
+
+#[test]
+fn verbose_traces_requests_with_credentials_redacted() {
+    let lo = start();
+    let te = lo.token_endpoint();
+    for (id, method, credential_param) in [
+        ("basic", "client_secret_basic", None),
+        ("post", "client_secret_post", Some("client_secret")),
+    ] {
+        let mut args = token_args(&te, id, method);
+        args.push("--verbose");
+        // `run` already fails the test if the secret reaches stdout or stderr.
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let trace = &r.stderr;
+        assert!(trace.contains("> SecretRequest"), "{trace}");
+        assert!(trace.contains("POST"), "{trace}");
+        assert!(trace.contains(&te), "{trace}");
+        assert!(trace.contains("grant_type"), "{trace}");
+        assert!(trace.contains("< 200"), "{trace}");
+        if let Some(name) = credential_param {
+            // The parameter is named, its value is not shown.
+            assert!(trace.contains(name), "{trace}");
+        } else {
+            assert!(trace.to_lowercase().contains("authorization"), "{trace}");
+            assert!(
+                !trace.contains("Basic "),
+                "the Basic credential leaked: {trace}"
+            );
+        }
+        // The token in the response body is not traced either.
+        let token = r.json()["access_token"].as_str().unwrap().to_owned();
+        assert!(!trace.contains(&token), "{trace}");
+    }
+}
