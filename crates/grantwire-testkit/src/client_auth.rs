@@ -207,6 +207,11 @@ pub(crate) fn authenticate<B>(
             })
         }
         ClientAuthConfig::TlsClientAuth { subject_dn } => {
+            // RFC 8705 §2.1: the certificate must chain to a trusted CA; only then is its
+            // subject worth comparing.
+            if certificate.is_some_and(|c| !c.chain_verified()) {
+                return Err(fail(AuthFailureCause::CertificateUntrusted));
+            }
             certificate.map(|c| secret_eq(c.subject_dn().as_bytes(), subject_dn.as_bytes()))
         }
         ClientAuthConfig::SelfSignedTlsClientAuth { certificates } => {

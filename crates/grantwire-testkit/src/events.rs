@@ -92,6 +92,9 @@ pub enum AuthFailureCause {
     CertificateMissing,
     /// The presented certificate does not match the registered subject or certificate.
     CertificateMismatch,
+    /// `tls_client_auth`: the certificate's chain does not lead to a CA the server trusts
+    /// (RFC 8705 §2.1), whatever its subject.
+    CertificateUntrusted,
 }
 
 impl AuthFailureCause {
@@ -119,6 +122,7 @@ impl AuthFailureCause {
             Self::JtiReplayed => "jti_replayed",
             Self::CertificateMissing => "certificate_missing",
             Self::CertificateMismatch => "certificate_mismatch",
+            Self::CertificateUntrusted => "certificate_untrusted",
         }
     }
 }
@@ -162,6 +166,9 @@ impl std::fmt::Display for AuthFailureCause {
             Self::CertificateMissing => f.write_str("no client certificate presented"),
             Self::CertificateMismatch => {
                 f.write_str("client certificate does not match the registration")
+            }
+            Self::CertificateUntrusted => {
+                f.write_str("client certificate not issued by a CA the server trusts")
             }
         }
     }

@@ -90,6 +90,8 @@ mod store;
 
 #[cfg(feature = "loopback")]
 mod loopback;
+#[cfg(feature = "tls")]
+mod tls;
 
 pub use assertion::AssertionPolicy;
 pub use events::{AuthEvent, AuthFailureCause, MAX_AUTH_EVENTS, MAX_EVENT_TEXT};
@@ -106,6 +108,8 @@ pub use grantwire_jose;
 
 #[cfg(feature = "loopback")]
 pub use loopback::LoopbackServer;
+#[cfg(feature = "tls")]
+pub use tls::{ClientIdentity, TestPki, TlsListener};
 
 /// Errors of the testkit's own API (configuration, registry loading, minting codes, the loopback
 /// server). Requests to the server never produce one: they get an HTTP response.
@@ -159,5 +163,11 @@ pub enum Error {
     Io {
         /// The I/O error kind.
         kind: std::io::ErrorKind,
+    },
+    /// The TLS listener's certificates or configuration could not be made (feature `tls`).
+    #[error("loopback TLS: {reason}")]
+    Tls {
+        /// Why.
+        reason: &'static str,
     },
 }

@@ -16,11 +16,12 @@ use crate::faults::InjectedDelay;
 use crate::{AuthServer, Error};
 
 /// Request bodies larger than this are refused with 413 before the server sees them.
-const MAX_BODY: u64 = 1024 * 1024;
+pub(crate) const MAX_BODY: u64 = 1024 * 1024;
 
 /// Extra routes served beside the authorization server (a debugging page, say): given each
 /// request and the server (locked), an answer, or `None` to let the server answer.
-type Routes = dyn Fn(&Request<Vec<u8>>, &AuthServer) -> Option<Response<Vec<u8>>> + Send + Sync;
+pub(crate) type Routes =
+    dyn Fn(&Request<Vec<u8>>, &AuthServer) -> Option<Response<Vec<u8>>> + Send + Sync;
 
 /// An [`AuthServer`] served over HTTP on `127.0.0.1`. The issuer becomes
 /// `http://127.0.0.1:PORT`. Dropping the value stops the server.
@@ -39,6 +40,7 @@ type Routes = dyn Fn(&Request<Vec<u8>>, &AuthServer) -> Option<Response<Vec<u8>>
 pub struct LoopbackServer {
     addr: SocketAddr,
     inner: Arc<Mutex<AuthServer>>,
+    routes: Arc<Routes>,
     http: Arc<tiny_http::Server>,
     thread: Option<JoinHandle<()>>,
 }
@@ -122,6 +124,7 @@ impl LoopbackServer {
         Ok(Self {
             addr,
             inner,
+            routes,
             http,
             thread: Some(thread),
         })
@@ -156,6 +159,12 @@ impl LoopbackServer {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The server and its extra routes, for the TLS listener beside it.
+    #[cfg(feature = "tls")]
+    pub(crate) fn shared(&self) -> (Arc<Mutex<AuthServer>>, Arc<Routes>) {
+        (Arc::clone(&self.inner), Arc::clone(&self.routes))
+    }
+
     /// Stops accepting requests and waits for the accept loop to end.
     pub fn stop(mut self) {
         self.shutdown();
@@ -183,33 +192,42 @@ fn serve(
     mut request: tiny_http::Request,
 ) {
     let response = match to_http(&mut request, addr) {
-        Ok(req) => {
-            let mut failed = false;
-            let mut entropy = |buf: &mut [u8]| failed |= getrandom::fill(buf).is_err();
-            let mut server = inner
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let response = match routes(&req, &server) {
-                Some(response) => response,
-                None => server.handle(&req, SystemTime::now(), &mut entropy),
-            };
-            drop(server);
-            if failed {
-                // No OS randomness: never hand out what was issued with it.
-                plain(StatusCode::INTERNAL_SERVER_ERROR, "no randomness available")
-            } else {
-                response
-            }
-        }
+        Ok(req) => answer(inner, routes, &req),
         Err(status) => plain(status, "bad request"),
+    };
+    let _ = request.respond(from_http(response));
+}
+
+/// Answers one request: the extra routes first, else the server, with the system clock and
+/// the operating system's randomness; then sleeps out an injected delay.
+pub(crate) fn answer(
+    inner: &Mutex<AuthServer>,
+    routes: &Routes,
+    req: &Request<Vec<u8>>,
+) -> Response<Vec<u8>> {
+    let mut failed = false;
+    let mut entropy = |buf: &mut [u8]| failed |= getrandom::fill(buf).is_err();
+    let mut server = inner
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let response = match routes(req, &server) {
+        Some(response) => response,
+        None => server.handle(req, SystemTime::now(), &mut entropy),
+    };
+    drop(server);
+    let response = if failed {
+        // No OS randomness: never hand out what was issued with it.
+        plain(StatusCode::INTERNAL_SERVER_ERROR, "no randomness available")
+    } else {
+        response
     };
     if let Some(InjectedDelay(d)) = response.extensions().get::<InjectedDelay>() {
         std::thread::sleep(*d);
     }
-    let _ = request.respond(from_http(response));
+    response
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response<Vec<u8>> {
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Vec<u8>> {
     let mut r = Response::new(text.as_bytes().to_vec());
     *r.status_mut() = status;
     r

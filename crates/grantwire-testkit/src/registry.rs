@@ -73,7 +73,8 @@ pub enum IntrospectionPolicy {
 /// A certificate presented on the TLS connection, for `tls_client_auth` and
 /// `self_signed_tls_client_auth` (RFC 8705 §2). The TLS layer is out of this crate's scope: the
 /// caller (or a test) attaches this value to the request as an `http` extension, as a TLS
-/// terminator would, with the subject DN it has parsed and the DER it received.
+/// terminator would, with the subject DN it has parsed and the DER it received. With the `tls`
+/// feature, `LoopbackServer::start_tls` does exactly that on a real handshake.
 ///
 /// ```
 /// use grantwire_testkit::PresentedCertificate;
@@ -84,15 +85,31 @@ pub enum IntrospectionPolicy {
 pub struct PresentedCertificate {
     der: Vec<u8>,
     subject_dn: String,
+    chain_verified: bool,
 }
 
 impl PresentedCertificate {
-    /// A certificate with its DER encoding and its subject distinguished name (RFC 4514 string).
+    /// A certificate with its DER encoding and its subject distinguished name (RFC 4514 string),
+    /// its chain verified by the TLS layer (as a terminator forwards only verified chains).
     pub fn new(der: Vec<u8>, subject_dn: impl Into<String>) -> Self {
         Self {
             der,
             subject_dn: subject_dn.into(),
+            chain_verified: true,
         }
+    }
+
+    /// Says whether the TLS layer verified the certificate's chain up to a trusted CA.
+    /// `tls_client_auth` (RFC 8705 §2.1) accepts only a verified chain; a self-signed
+    /// certificate (§2.2) needs none, as it is matched exactly against the registration.
+    pub fn with_chain_verified(mut self, verified: bool) -> Self {
+        self.chain_verified = verified;
+        self
+    }
+
+    /// Whether the chain was verified ([`PresentedCertificate::with_chain_verified`]).
+    pub fn chain_verified(&self) -> bool {
+        self.chain_verified
     }
 
     /// The DER bytes.
@@ -111,6 +128,7 @@ impl fmt::Debug for PresentedCertificate {
         f.debug_struct("PresentedCertificate")
             .field("subject_dn", &self.subject_dn)
             .field("der_len", &self.der.len())
+            .field("chain_verified", &self.chain_verified)
             .finish()
     }
 }
