@@ -230,6 +230,10 @@ pub(crate) struct CommonArgs {
     /// The total timeout of each request, in seconds (default 30).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) timeout: Option<Duration>,
+    /// Trust only the CA certificates in FILE (PEM) for the server's certificate, instead of
+    /// the built-in WebPKI roots (a private CA; `grantwire serve`'s TLS listener).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_cert: Option<PathBuf>,
     /// Strict parsing: every deviation from the RFCs is an error.
     #[arg(long, conflicts_with = "lenient")]
     pub(crate) strict: bool,
@@ -302,6 +306,9 @@ pub(crate) struct DiscoverArgs {
     /// The total timeout of each request, in seconds (default 30).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub(crate) timeout: Option<Duration>,
+    /// Trust only the CA certificates in FILE (PEM), instead of the WebPKI roots.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_cert: Option<PathBuf>,
     /// The output format (default: text).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) output: Format,

@@ -127,6 +127,11 @@ const FIELDS: &[Field] = &[
         doc: "The client certificate's private key (PEM).",
     },
     Field {
+        name: "ca_cert_file",
+        kind: Kind::Str,
+        doc: "CA certificates (PEM) trusted for the server's certificate instead of the WebPKI roots.",
+    },
+    Field {
         name: "grant",
         kind: Kind::OneOf(&[
             "client_credentials",

@@ -135,10 +135,11 @@ pub(crate) fn run_discover(args: &DiscoverArgs) -> Result<ExitCode, CliError> {
     let transport = setup::transport(
         &crate::args::CommonArgs {
             timeout: args.timeout,
+            ca_cert: args.ca_cert.clone(),
             ..Default::default()
         },
         &crate::config::FileConfig::default(),
-    );
+    )?;
     let metadata = grantwire_ureq::discover(&transport, issuer)?;
     let v = metadata_json(&metadata);
     let mut out = std::io::stdout().lock();

@@ -92,8 +92,8 @@ pub(crate) fn send(
 }
 
 /// The options a command's network part shares, resolved from flags and file.
-pub(crate) fn transport(common: &CommonArgs, config: &FileConfig) -> Transport {
-    transport_with(timeout(common.timeout, config))
+pub(crate) fn transport(common: &CommonArgs, config: &FileConfig) -> Result<Transport, CliError> {
+    Ok(Transport::with_options(options(common, config)?))
 }
 
 /// The total timeout: flag, else file, else the adapter's default.
@@ -102,14 +102,24 @@ pub(crate) fn timeout(flag: Option<Duration>, config: &FileConfig) -> Duration {
         .unwrap_or(grantwire_ureq::DEFAULT_TIMEOUT)
 }
 
-fn options(timeout: Duration) -> TransportOptions {
-    TransportOptions::default()
+/// The transport options: the timeouts, and the CA certificates of `--ca-cert` (else the
+/// file's `ca_cert_file`) as the only trust anchors.
+fn options(common: &CommonArgs, config: &FileConfig) -> Result<TransportOptions, CliError> {
+    let timeout = timeout(common.timeout, config);
+    let options = TransportOptions::default()
         .timeout(timeout)
-        .connect_timeout(timeout.min(grantwire_ureq::DEFAULT_CONNECT_TIMEOUT))
-}
-
-fn transport_with(timeout: Duration) -> Transport {
-    Transport::with_options(options(timeout))
+        .connect_timeout(timeout.min(grantwire_ureq::DEFAULT_CONNECT_TIMEOUT));
+    let Some(path) = common
+        .ca_cert
+        .clone()
+        .or_else(|| config.path("ca_cert_file"))
+    else {
+        return Ok(options);
+    };
+    let pem = read_small_file(&path, "CA certificate file")?;
+    options
+        .root_certificates_pem(&pem)
+        .map_err(|e| CliError::usage(format!("--ca-cert {}: {e}", path.display())))
 }
 
 /// The parsing profile: `--strict`, `--lenient`, else the file's `profile`, else the default.
@@ -371,7 +381,7 @@ pub(crate) fn setup(
     unauthenticated_ok: bool,
 ) -> Result<Setup, CliError> {
     let preset = preset(endpoint.provider, config)?;
-    let timeout = timeout(common.timeout, config);
+    let transport_options = options(common, config)?;
     let cert = auth.cert.clone().or_else(|| config.path("cert_file"));
     let cert_key = auth
         .cert_key
@@ -387,9 +397,9 @@ pub(crate) fn setup(
                     "the tls methods need --cert FILE and --cert-key FILE (PEM)",
                 ));
             };
-            tls_transport(cert, key, timeout)?
+            tls_transport(cert, key, transport_options)?
         }
-        _ => transport_with(timeout),
+        _ => Transport::with_options(transport_options),
     };
     let server = server(endpoint, config, &transport, target, fallback)?;
     let client_id = auth.client_id.clone().or_else(|| config.str("client_id"));
@@ -502,43 +512,24 @@ fn load_key(path: &Path, alg: Option<&str>, kid: Option<&str>) -> Result<Signing
 
 /// A transport presenting a client certificate (RFC 8705 §2): the agent configured as
 /// [`Transport::with_options`] does, plus the certificate chain and key.
-fn tls_transport(cert: &Path, key: &Path, timeout: Duration) -> Result<Transport, CliError> {
-    use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey as TlsKey, TlsConfig};
+fn tls_transport(
+    cert: &Path,
+    key: &Path,
+    options: TransportOptions,
+) -> Result<Transport, CliError> {
     let cert_pem = read_small_file(cert, "certificate file")?;
     let key_pem = read_small_file(key, "certificate key file")?;
-    let chain: Vec<Certificate<'static>> = ureq::tls::parse_pem(&cert_pem)
-        .filter_map(|item| match item {
-            Ok(PemItem::Certificate(c)) => Some(c),
-            _ => None,
-        })
-        .collect();
-    if chain.is_empty() {
+    if ureq::tls::parse_pem(&cert_pem)
+        .filter_map(Result::ok)
+        .all(|item| !matches!(item, ureq::tls::PemItem::Certificate(_)))
+    {
         return Err(CliError::usage(format!(
             "--cert {}: no PEM certificate in it",
             cert.display()
         )));
     }
-    let tls_key = TlsKey::from_pem(&key_pem).map_err(|_| {
-        CliError::usage(format!(
-            "--cert-key {}: not a PEM private key",
-            key.display()
-        ))
-    })?;
-    let options = options(timeout);
-    let config = ureq::Agent::config_builder()
-        // RFC 9700 §4.11: never replay a credentialed request to another location.
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .timeout_connect(Some(options.connect_timeout))
-        .timeout_global(Some(options.timeout))
-        .user_agent(grantwire_ureq::USER_AGENT)
-        .tls_config(
-            TlsConfig::builder()
-                .client_cert(Some(ClientCert::new_with_certs(&chain, tls_key)))
-                .build(),
-        )
-        .build();
-    Ok(Transport::from_agent(config.into()))
+    Transport::with_client_certificate(options, &cert_pem, &key_pem)
+        .map_err(|e| CliError::usage(format!("--cert-key {}: {e}", key.display())))
 }
 
 /// Builds a request with the wall clock and OS randomness (a client assertion's `jti`).

@@ -40,6 +40,7 @@ pub(crate) type Routes =
 pub struct LoopbackServer {
     addr: SocketAddr,
     inner: Arc<Mutex<AuthServer>>,
+    #[cfg(feature = "tls")]
     routes: Arc<Routes>,
     http: Arc<tiny_http::Server>,
     thread: Option<JoinHandle<()>>,
@@ -124,6 +125,7 @@ impl LoopbackServer {
         Ok(Self {
             addr,
             inner,
+            #[cfg(feature = "tls")]
             routes,
             http,
             thread: Some(thread),

@@ -59,7 +59,8 @@
 //! - Following redirects (never, on credentialed requests: RFC 9700 §4.11), response
 //!   decompression (ureq's `gzip` feature is off, so the cap counts the bytes received),
 //!   cookies (configure an agent and use [`Transport::from_agent`]).
-//! - Mutual TLS client certificates and DPoP proofs: configure the agent yourself.
+//! - DPoP proofs. (Mutual TLS client certificates: [`Transport::with_client_certificate`];
+//!   a private CA: [`TransportOptions::root_certificates`].)
 //! - Retrying API requests for any reason but 401 `invalid_token`, or more than once.
 //!
 //! ## Defaults
@@ -71,7 +72,7 @@
 //! | connect timeout | 10 s ([`DEFAULT_CONNECT_TIMEOUT`]) | [`TransportOptions::connect_timeout`] |
 //! | total timeout | 30 s, body included ([`DEFAULT_TIMEOUT`]) | [`TransportOptions::timeout`] |
 //! | `User-Agent` | `grantwire/<version>` ([`USER_AGENT`]) | |
-//! | TLS | rustls with the webpki roots, ring provider | [`Transport::from_agent`] to change |
+//! | TLS | rustls with the webpki roots, ring provider | [`TransportOptions::root_certificates`], [`Transport::with_client_certificate`], [`Transport::from_agent`] |
 //! | proxy | from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`...), as ureq reads it | [`Transport::from_agent`] to change |
 //! | grant | client credentials | [`TokenClientBuilder::grant`] |
 //! | refresh, backoff, `Retry-After` cap | [`LifecycleConfig::default`](grantwire::LifecycleConfig) | [`TokenClientBuilder::config`] |
@@ -94,6 +95,6 @@ pub use client::{discover, TokenClient, TokenClientBuilder};
 pub use error::Error;
 pub use grantwire_client::{TokenError, TokenEvent, TokenSource, TransportFailure};
 pub use transport::{
-    BodyTooLarge, Transport, TransportOptions, UreqFailure, DEFAULT_CONNECT_TIMEOUT,
+    BodyTooLarge, InvalidPem, Transport, TransportOptions, UreqFailure, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };

@@ -9,6 +9,7 @@ use grantwire::SecretRequest;
 use http::header::CONTENT_LENGTH;
 
 use grantwire_client::TransportFailure;
+use ureq::tls::{Certificate, ClientCert, PemItem, RootCerts, TlsConfig};
 
 /// The default cap on a response body: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -32,6 +33,10 @@ pub struct TransportOptions {
     pub connect_timeout: Duration,
     /// The total timeout for one request, body included.
     pub timeout: Duration,
+    /// CA certificates (DER) trusted **instead of** the built-in WebPKI roots, as curl's
+    /// `--cacert` does (a private CA, the testkit's loopback TLS listener); empty: the WebPKI
+    /// roots.
+    pub root_certificates: Vec<Vec<u8>>,
 }
 
 impl Default for TransportOptions {
@@ -40,6 +45,7 @@ impl Default for TransportOptions {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -62,6 +68,64 @@ impl TransportOptions {
         self.timeout = timeout;
         self
     }
+
+    /// Adds a CA certificate (DER) to [`TransportOptions::root_certificates`].
+    pub fn root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(der.into());
+        self
+    }
+
+    /// Adds every certificate of a PEM file to [`TransportOptions::root_certificates`];
+    /// fails if the text is not PEM or holds no certificate.
+    pub fn root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, InvalidPem> {
+        let certificates = certificates_from_pem(pem)?;
+        self.root_certificates
+            .extend(certificates.iter().map(|c| c.der().to_vec()));
+        Ok(self)
+    }
+}
+
+/// A PEM input that holds no usable certificate (or, for a key, no usable private key). The
+/// message never quotes the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not PEM, or no {what} in it")]
+pub struct InvalidPem {
+    what: &'static str,
+}
+
+/// Checks, as rustls will when ureq first connects, that the key is usable and belongs to the
+/// end-entity certificate: ureq panics on a mismatch, so it is refused here, with an error.
+fn check_key_matches(chain: &[Certificate<'static>], key_pem: &[u8]) -> Result<(), InvalidPem> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let mismatch = InvalidPem {
+        what: "private key that belongs to the certificate",
+    };
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| mismatch)?;
+    let chain = chain
+        .iter()
+        .map(|c| CertificateDer::from(c.der().to_vec()))
+        .collect();
+    rustls::sign::CertifiedKey::from_der(chain, key, &rustls::crypto::ring::default_provider())
+        .map(drop)
+        .map_err(|_| mismatch)
+}
+
+fn certificates_from_pem(pem: &[u8]) -> Result<Vec<Certificate<'static>>, InvalidPem> {
+    let mut certificates = Vec::new();
+    for item in ureq::tls::parse_pem(pem) {
+        match item {
+            Ok(PemItem::Certificate(c)) => certificates.push(c),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    if certificates.is_empty() {
+        return Err(InvalidPem {
+            what: "certificate",
+        });
+    }
+    Ok(certificates)
 }
 
 /// A blocking HTTP transport on ureq 3 with rustls. Cheap to clone (the agent's connection
@@ -98,6 +162,39 @@ impl Transport {
 
     /// A transport with these options.
     pub fn with_options(options: TransportOptions) -> Self {
+        Self::build(&options, None)
+    }
+
+    /// A transport with these options that presents a client certificate on every TLS
+    /// connection, for mutual-TLS client authentication (RFC 8705 §2: `tls_client_auth`,
+    /// `self_signed_tls_client_auth`): `chain_pem` holds the certificate (and any
+    /// intermediates), `key_pem` its private key (PKCS#8, PKCS#1 or SEC1 PEM).
+    pub fn with_client_certificate(
+        options: TransportOptions,
+        chain_pem: &[u8],
+        key_pem: &[u8],
+    ) -> Result<Self, InvalidPem> {
+        let chain = certificates_from_pem(chain_pem)?;
+        let key = ureq::tls::PrivateKey::from_pem(key_pem).map_err(|_| InvalidPem {
+            what: "private key",
+        })?;
+        check_key_matches(&chain, key_pem)?;
+        Ok(Self::build(
+            &options,
+            Some(ClientCert::new_with_certs(&chain, key)),
+        ))
+    }
+
+    fn build(options: &TransportOptions, client_cert: Option<ClientCert>) -> Self {
+        let mut tls = TlsConfig::builder().client_cert(client_cert);
+        if !options.root_certificates.is_empty() {
+            let roots: Vec<Certificate<'static>> = options
+                .root_certificates
+                .iter()
+                .map(|der| Certificate::from_der(der).to_owned())
+                .collect();
+            tls = tls.root_certs(RootCerts::new_with_certs(&roots));
+        }
         let config = ureq::Agent::config_builder()
             // RFC 9700 §4.11: a credentialed request is never replayed to another location.
             // With 0, ureq returns the 3xx as a response (never a `TooManyRedirects` error).
@@ -107,6 +204,7 @@ impl Transport {
             .timeout_connect(Some(options.connect_timeout))
             .timeout_global(Some(options.timeout))
             .user_agent(USER_AGENT)
+            .tls_config(tls.build())
             .build();
         Self {
             agent: config.into(),
