@@ -5,9 +5,11 @@
 //!
 //! It needs nothing outside the repository: the keys are grantwire-jose's published test
 //! vectors (`demo-keys/`), the secrets constants of this file. Neither is ever printed, nor is
-//! any token. The TLS methods run against the same server value in process, presenting the
-//! certificate as a transport would (RFC 8705 §2), because the loopback server speaks plain HTTP
-//! and cannot see a client certificate; their rows say so. Exit 0 only if every row succeeded.
+//! any token. The TLS methods (RFC 8705 §2) go to the same server through its loopback TLS
+//! listener, started beside the plain one with certificates from a testkit CA generated at
+//! start: a real handshake in which the client proves possession of its certificate's key,
+//! the server checks the chain for `tls_client_auth`, and their rows say `HTTPS mTLS`. Exit 0
+//! only if every row succeeded.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -16,16 +18,16 @@ use std::time::{Duration, Instant, SystemTime};
 use grantwire::{
     AuthMethod, AuthorizationCodeGrant, AuthorizationServer, Client, ClientAuthentication,
     ClientCredentials, ClientId, ClientSecret, ClientSecretBasic, ClientSecretPost, Context,
-    NoneAuth, PkceVerifier, RevocationOutcome, Scope, SecretString, SelfSignedTlsClientAuth,
-    TlsClientAuth, TokenResponse,
+    Endpoint, NoneAuth, PkceVerifier, RevocationOutcome, Scope, SecretString,
+    SelfSignedTlsClientAuth, TlsClientAuth, TokenResponse,
 };
 use grantwire_jose::{Algorithm, ClientSecretJwt, PrivateKey, PrivateKeyJwt, SigningKey};
 use grantwire_testkit::{
-    AuthServer, AuthorizationCodeRequest, ClientAuthConfig, ClientConfig, ClientRegistry,
-    EndpointKind, GrantType, IntrospectionPolicy, LoopbackServer, PresentedCertificate,
-    ServerConfig,
+    AuthServer, AuthorizationCodeRequest, ClientAuthConfig, ClientConfig, ClientIdentity,
+    ClientRegistry, EndpointKind, GrantType, IntrospectionPolicy, LoopbackServer, ServerConfig,
+    TestPki, TlsListener,
 };
-use grantwire_ureq::{TokenClient, Transport};
+use grantwire_ureq::{TokenClient, Transport, TransportOptions};
 
 use crate::output::CliError;
 
@@ -43,10 +45,6 @@ const BASIC_SECRET: &str = "demo-basic-secret-for-the-loopback-server-only-7f3a9
 const POST_SECRET: &str = "demo-post-secret-for-the-loopback-server-only-2b8e41";
 const HMAC_SECRET: &str =
     "demo-hmac-secret-for-the-loopback-server-only-0123456789abcdef0123456789abcdef";
-/// The certificates the TLS clients present (RFC 8705 §2.1, §2.2): a PKI-issued one matched by
-/// subject DN, a self-signed one matched by its bytes. Stand-ins: nothing verifies a signature.
-const MTLS_SUBJECT: &str = "CN=demo-mtls,O=grantwire demo";
-const SELF_SIGNED_DER: &[u8] = b"grantwire-demo-self-signed-certificate";
 
 const RSA_KEY: &str = include_str!("../demo-keys/rsa2048_pkcs1.pem");
 const P256_KEY: &str = include_str!("../demo-keys/p256_sec1.pem");
@@ -74,8 +72,8 @@ const HMAC_ALGS: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm
 enum Via {
     /// HTTP to the loopback server, through grantwire-ureq.
     Http,
-    /// In process (`AuthServer::handle`), the certificate attached as a transport would.
-    InProcess,
+    /// HTTPS to the loopback TLS listener, presenting a client certificate (RFC 8705 §2).
+    MutualTls,
 }
 
 /// One line of the table: what was done, how, whether it worked, how long it took.
@@ -132,8 +130,31 @@ fn signing_key(alg: Algorithm, pem: &str) -> Result<SigningKey, String> {
     SigningKey::new(alg, &key).map_err(err)
 }
 
+/// The certificates of the TLS rows, generated at start: a testkit CA (which also issues the
+/// listener's server certificate), a client certificate it issues for `tls_client_auth`
+/// (matched by subject DN and chain), a self-signed one for `self_signed_tls_client_auth`
+/// (matched by its bytes).
+struct Certificates {
+    pki: TestPki,
+    issued: ClientIdentity,
+    self_signed: ClientIdentity,
+}
+
+impl Certificates {
+    fn generate() -> Result<Self, String> {
+        let pki = TestPki::generate().map_err(err)?;
+        let issued = pki.issue_client_certificate("demo-mtls").map_err(err)?;
+        let self_signed = ClientIdentity::self_signed("demo-self-signed").map_err(err)?;
+        Ok(Self {
+            pki,
+            issued,
+            self_signed,
+        })
+    }
+}
+
 /// Every client-authentication method, and for the JWT methods every algorithm.
-fn clients() -> Result<Vec<DemoClient>, String> {
+fn clients(certs: &Certificates) -> Result<Vec<DemoClient>, String> {
     let mut out = Vec::new();
     let mut add = |id: &str, method: String, via, register, auth: Arc<dyn ClientAuthentication>| {
         out.push(DemoClient {
@@ -198,18 +219,18 @@ fn clients() -> Result<Vec<DemoClient>, String> {
     add(
         "mtls",
         "tls_client_auth".into(),
-        Via::InProcess,
+        Via::MutualTls,
         ClientAuthConfig::TlsClientAuth {
-            subject_dn: MTLS_SUBJECT.into(),
+            subject_dn: certs.issued.subject_dn().to_owned(),
         },
         Arc::new(TlsClientAuth::new(cid("mtls"))),
     );
     add(
         "selfsigned",
         "self_signed_tls_client_auth".into(),
-        Via::InProcess,
+        Via::MutualTls,
         ClientAuthConfig::SelfSignedTlsClientAuth {
-            certificates: vec![SELF_SIGNED_DER.to_vec()],
+            certificates: vec![certs.self_signed.certificate_der().to_vec()],
         },
         Arc::new(SelfSignedTlsClientAuth::new(cid("selfsigned"))),
     );
@@ -275,23 +296,32 @@ fn public_token(server: &LoopbackServer, client: &Client) -> Result<String, Stri
     Ok(describe_response(&token))
 }
 
-/// A TLS method in process: the request as built, with the certificate a transport presents.
-fn tls_token(server: &LoopbackServer, client: &Client) -> Result<String, String> {
+/// A TLS method over a real handshake: the request to the TLS listener's token endpoint,
+/// through grantwire-ureq trusting the testkit CA and presenting `identity`.
+fn tls_token(
+    tls: &TlsListener,
+    ca_pem: &str,
+    identity: &ClientIdentity,
+    auth: Arc<dyn ClientAuthentication>,
+) -> Result<String, String> {
+    let endpoint = Endpoint::parse(&tls.token_endpoint()).map_err(err)?;
+    let client =
+        Client::from_arcs(Arc::new(AuthorizationServer::new(endpoint)), auth).map_err(err)?;
     let mut entropy = os_entropy;
-    let mut request = ClientCredentials::new()
+    let request = ClientCredentials::new()
         .scope(Scope::parse(SCOPE).map_err(err)?)
-        .to_request(client, &mut Context::new(SystemTime::now(), &mut entropy))
+        .to_request(&client, &mut Context::new(SystemTime::now(), &mut entropy))
         .map_err(err)?;
-    let certificate = match client.method() {
-        AuthMethod::SelfSignedTlsClientAuth => {
-            PresentedCertificate::new(SELF_SIGNED_DER.to_vec(), "CN=demo-self-signed")
-        }
-        _ => PresentedCertificate::new(b"demo-pki-issued-der".to_vec(), MTLS_SUBJECT),
-    };
-    request.extensions_mut().insert(certificate);
-    let response = server
-        .lock()
-        .handle(&request, SystemTime::now(), &mut entropy);
+    let options = TransportOptions::default()
+        .root_certificates_pem(ca_pem.as_bytes())
+        .map_err(err)?;
+    let transport = Transport::with_client_certificate(
+        options,
+        identity.certificate_pem().as_bytes(),
+        identity.private_key_pem().as_bytes(),
+    )
+    .map_err(err)?;
+    let response = transport.send(request).map_err(err)?;
     let token = TokenResponse::parse(&response, SystemTime::now()).map_err(err)?;
     Ok(describe_response(&token))
 }
@@ -383,10 +413,13 @@ fn resource_and_lifecycle(rows: &mut Vec<Row>, server: &LoopbackServer, tokens: 
     );
 }
 
-/// Every row of the demo, against the server started here.
-fn run_all(rows: &mut Vec<Row>) -> Result<String, String> {
-    let clients = clients()?;
+/// Every row of the demo, against the server started here; its plain and TLS URLs.
+fn run_all(rows: &mut Vec<Row>) -> Result<(String, String), String> {
+    let certs = Certificates::generate()?;
+    let clients = clients(&certs)?;
     let server = start(&clients)?;
+    let tls = server.start_tls(&certs.pki).map_err(err)?;
+    let ca_pem = certs.pki.ca_certificate_pem();
     let as_value: Arc<AuthorizationServer> = Arc::new(server.authorization_server().map_err(err)?);
     let mut basic = None;
     for c in clients {
@@ -396,7 +429,13 @@ fn run_all(rows: &mut Vec<Row>) -> Result<String, String> {
             (_, AuthMethod::None) => row(rows, step, c.method, c.via, || {
                 public_token(&server, &client)
             }),
-            (Via::InProcess, _) => row(rows, step, c.method, c.via, || tls_token(&server, &client)),
+            (Via::MutualTls, method) => row(rows, step, c.method, c.via, || {
+                let identity = match method {
+                    AuthMethod::SelfSignedTlsClientAuth => &certs.self_signed,
+                    _ => &certs.issued,
+                };
+                tls_token(&tls, &ca_pem, identity, Arc::clone(&c.auth))
+            }),
             (Via::Http, method) => row(rows, step, c.method, c.via, || {
                 let (tokens, text) = http_token(client)?;
                 if method == AuthMethod::ClientSecretBasic {
@@ -416,11 +455,12 @@ fn run_all(rows: &mut Vec<Row>) -> Result<String, String> {
             took: Duration::ZERO,
         }),
     }
-    Ok(server.issuer())
+    Ok((server.issuer(), tls.url()))
 }
 
-fn print_table(issuer: &str, rows: &[Row], total: Duration) {
+fn print_table(issuer: &str, tls_url: &str, rows: &[Row], total: Duration) {
     println!("grantwire demo: the testkit authorization server at {issuer}");
+    println!("(and over TLS, asking for client certificates, at {tls_url})");
     println!();
     let w_step = rows.iter().map(|r| r.step.len()).max().unwrap_or(0).max(4);
     let w_method = rows.iter().map(|r| r.method.len()).max().unwrap_or(0);
@@ -431,7 +471,7 @@ fn print_table(issuer: &str, rows: &[Row], total: Duration) {
     for r in rows {
         let via = match r.via {
             Via::Http => "HTTP",
-            Via::InProcess => "in process",
+            Via::MutualTls => "HTTPS mTLS",
         };
         let ms = r.took.as_secs_f64() * 1000.0;
         let (mark, text) = match &r.result {
@@ -451,9 +491,10 @@ fn print_table(issuer: &str, rows: &[Row], total: Duration) {
         rows.len() - failed,
         total.as_secs_f64() * 1000.0
     );
-    println!("\"in process\": the loopback server speaks plain HTTP and cannot see a client");
-    println!("certificate, so the TLS methods (RFC 8705) present theirs to the same server in");
-    println!("process, as a TLS transport would. No token, secret or key is printed.");
+    println!("\"HTTPS mTLS\": the TLS methods (RFC 8705) present a client certificate in a real");
+    println!("TLS handshake to the same server's loopback TLS listener (a testkit CA generated");
+    println!("at start issued its certificate and the tls_client_auth one); the handshake proves");
+    println!("possession of the key. No token, secret or key is printed.");
 }
 
 /// Runs `grantwire demo`: exit 0 only if every row succeeded, 1 otherwise.
@@ -461,8 +502,9 @@ pub(crate) fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
     let DemoArgs {} = args;
     let start = Instant::now();
     let mut rows = Vec::new();
-    let issuer = run_all(&mut rows).map_err(|e| CliError::usage(format!("demo set-up: {e}")))?;
-    print_table(&issuer, &rows, start.elapsed());
+    let (issuer, tls_url) =
+        run_all(&mut rows).map_err(|e| CliError::usage(format!("demo set-up: {e}")))?;
+    print_table(&issuer, &tls_url, &rows, start.elapsed());
     if rows.iter().all(|r| r.result.is_ok()) {
         Ok(ExitCode::SUCCESS)
     } else {

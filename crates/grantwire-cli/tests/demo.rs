@@ -78,16 +78,19 @@ fn demo_runs_every_method_and_step_and_prints_no_secret() {
         });
         assert!(found, "no ok row for {step} / {method}:\n{stdout}");
     }
-    assert!(!stdout.contains("FAILED"), "{stdout}");
-    assert!(stdout.contains("24 rows, 24 ok, 0 failed"), "{stdout}");
-    // The TLS methods say how they ran.
+    // The RFC 8705 rows went over a real TLS handshake, and say so.
     for method in ["tls_client_auth", "self_signed_tls_client_auth"] {
         assert!(
-            rows.iter()
-                .any(|l| l.contains(&format!(" {method} ")) && l.contains("in process")),
-            "{stdout}"
+            rows.iter().any(|line| line.starts_with("token")
+                && line.contains(&format!(" {method} "))
+                && line.contains("HTTPS mTLS")
+                && line.contains(" ms  ok: ")),
+            "{method} did not run over TLS:\n{stdout}"
         );
     }
+    assert!(!stdout.contains("in process"), "{stdout}");
+    assert!(!stdout.contains("FAILED"), "{stdout}");
+    assert!(stdout.contains("24 rows, 24 ok, 0 failed"), "{stdout}");
 
     let all = format!("{stdout}\n{stderr}");
     assert_eq!(secret_like(&all), Vec::<&str>::new(), "{all}");
