@@ -141,7 +141,8 @@ fn interop() {
 
 /// The feature combinations users compile, each linted (all targets) and tested on its own:
 /// `grantwire-jose` with one backend each (`--all-features` is the main test run), and
-/// `grantwire-testkit` without and with its loopback server, over the default backend.
+/// `grantwire-testkit` without and with its loopback server (plain, then with TLS), over the
+/// default backend.
 fn features() {
     for (backend, flags) in JOSE_BACKENDS {
         eprintln!("xtask: grantwire-jose with only the {backend} backend");
@@ -156,17 +157,17 @@ fn features() {
             .args(flags));
     }
     no_c_compiler_needed();
-    // The testkit as users compile it: its default features and `loopback`, over
-    // `grantwire-jose` with its default backend only. The loopback tests only add to the
-    // default ones, so one test run covers both.
-    eprintln!("xtask: grantwire-testkit with default features, then with loopback");
-    for features in [&[][..], &["--features", "loopback"]] {
+    // The testkit as users compile it: its default features, `loopback` and `tls` (which
+    // implies `loopback`), over `grantwire-jose` with its default backend only. The loopback
+    // and TLS tests only add to the default ones, so one test run covers all three.
+    eprintln!("xtask: grantwire-testkit with default features, then with loopback, then tls");
+    for features in [&[][..], &["--features", "loopback"], &["--features", "tls"]] {
         run(cargo()
             .args(["clippy", "-p", "grantwire-testkit", "--all-targets"])
             .args(features)
             .args(["--", "-D", "warnings"]));
     }
-    run(cargo().args(["test", "-p", "grantwire-testkit", "--features", "loopback"]));
+    run(cargo().args(["test", "-p", "grantwire-testkit", "--features", "tls"]));
     // The async adapter as users compile it: no optional feature, `middleware` alone, `tower`
     // alone (all features together is the main test run). The blocking adapter and the token
     // source have no optional features.

@@ -406,3 +406,62 @@ fn serve_takes_a_client_registry_with_config() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The value after `label` on the banner line that starts with it (its first word).
+fn banner_field(banner: &str, label: &str) -> String {
+    banner
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix(label))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{label} in {banner}"))
+        .to_owned()
+}
+
+#[test]
+fn serve_runs_a_tls_listener_whose_ca_and_client_certificate_work_with_the_command() {
+    let serve = Serve::start();
+    let endpoint = banner_field(&serve.banner, "TLS token endpoint ");
+    assert!(endpoint.starts_with("https://127.0.0.1:"), "{endpoint}");
+    let ca = banner_field(&serve.banner, "TLS CA certificate ");
+    let cert = banner_field(&serve.banner, "TLS client cert    ");
+    let key = serve
+        .banner
+        .lines()
+        .find_map(|l| l.split_once(" with key "))
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .expect("the key path")
+        .to_owned();
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(serve.banner.contains("demo-mtls"));
+    let out = Command::new(BIN)
+        .args([
+            "token",
+            "--token-endpoint",
+            &endpoint,
+            "--ca-cert",
+            &ca,
+            "--client-id",
+            "demo-mtls",
+            "--auth-method",
+            "tls_client_auth",
+            "--cert",
+            &cert,
+            "--cert-key",
+            &key,
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["access_token"].is_string());
+    let (status, _) = serve.interrupt();
+    assert!(status.success());
+    // The certificate files are removed on stop.
+    assert!(!std::path::Path::new(&key).exists());
+    assert!(!std::path::Path::new(&ca).exists());
+}
