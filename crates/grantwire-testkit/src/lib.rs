@@ -5,7 +5,10 @@
 //! [`Entropy`](grantwire::Entropy) source, an `http::Response<Vec<u8>>` comes out. **It never
 //! reads a clock, never draws randomness of its own and never opens a socket**; the optional
 //! `loopback` feature adds [`LoopbackServer`], which serves it on `127.0.0.1` for clients that
-//! need a real HTTP peer.
+//! need a real HTTP peer, and the `tls` feature its HTTPS listener
+//! (`LoopbackServer::start_tls`, with certificates from a `TestPki` generated at start), which
+//! asks for a client certificate and hands it to the server, so `tls_client_auth` and
+//! `self_signed_tls_client_auth` run over a real handshake.
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
@@ -56,7 +59,9 @@
 //! of the endpoint called); `exp` required and at most
 //! [`AssertionPolicy::max_lifetime`] ahead; `iat`/`nbf` within the leeway; `jti` required and
 //! remembered until expiry), and the RFC 8705 methods through a [`PresentedCertificate`]
-//! attached to the request as an `http` extension. A request using more than one mechanism is
+//! attached to the request as an `http` extension (by the `tls` listener after a real
+//! handshake, or by a test); `tls_client_auth` matches the subject DN of a certificate whose
+//! chain was verified, `self_signed_tls_client_auth` the registered certificate's bytes. A request using more than one mechanism is
 //! refused. Secrets are compared in constant time. Errors follow RFC 6749 §5.2: `invalid_client`
 //! is 401 with `WWW-Authenticate: Basic` when the `Authorization` header was used, 400 otherwise;
 //! error bodies carry only fixed descriptions, never a value from the request.
