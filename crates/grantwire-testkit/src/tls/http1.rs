@@ -21,7 +21,7 @@ pub(super) fn read_request(
 ) -> Result<Request<Vec<u8>>, StatusCode> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
-    let (head_len, mut builder, content_length) = loop {
+    let (head_len, builder, content_length) = loop {
         let n = stream
             .read(&mut chunk)
             .map_err(|_| StatusCode::BAD_REQUEST)?;
@@ -80,7 +80,6 @@ pub(super) fn read_request(
     if body.len() != length {
         return Err(StatusCode::BAD_REQUEST);
     }
-    builder = builder.header(http::header::HOST, addr.to_string());
     builder.body(body).map_err(|_| StatusCode::BAD_REQUEST)
 }
 

@@ -198,7 +198,11 @@ impl LoopbackServer {
                         if stopping.load(Ordering::SeqCst) {
                             break;
                         }
-                        let Ok(stream) = stream else { continue };
+                        let Ok(stream) = stream else {
+                            // Out of descriptors, say: do not spin.
+                            std::thread::sleep(Duration::from_millis(10));
+                            continue;
+                        };
                         let shared = Arc::clone(&shared);
                         let spawned = std::thread::Builder::new()
                             .name("grantwire-testkit-tls-connection".into())
