@@ -50,18 +50,24 @@ const AUDIENCE: &str = "https://as.example.com/token";
 const CLIENT_ID: &str = "s6BhdRkqt3-client";
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// Rounds per comparison (the median is taken over them); `PEERS_ROUNDS` overrides.
-const ROUNDS: usize = 151;
+/// At least this many rounds per comparison; `PEERS_ROUNDS` sets the number instead.
+const MIN_ROUNDS: usize = 101;
 /// About how long one batch of one row runs per round: short, so that most batches on a
 /// loaded machine run without being descheduled.
 const BATCH: Duration = Duration::from_millis(2);
+/// About how long each comparison runs: cheap groups get more rounds.
+const GROUP_TIME: Duration = Duration::from_secs(4);
 
-fn rounds() -> usize {
+/// Rounds for a comparison of `rows` rows.
+fn rounds(rows: usize) -> usize {
     std::env::var("PEERS_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(ROUNDS)
+        .unwrap_or_else(|| {
+            let by_time = GROUP_TIME.as_nanos() / (BATCH.as_nanos() * rows.max(1) as u128);
+            MIN_ROUNDS.max(by_time as usize)
+        })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -799,7 +805,7 @@ fn parse_group(x: &Rc<Exchange>) -> Group {
 /// Times the rows of `group` in interleaved rounds (see the module docs).
 fn measure(group: &mut Group) -> Vec<Stats> {
     let n = group.rows.len();
-    let rounds = rounds();
+    let rounds = rounds(n);
     // Warm up and size each row's batch to about `BATCH`.
     let batches: Vec<u32> = group
         .rows
@@ -859,17 +865,16 @@ fn ratio(a: Duration, b: Option<Duration>) -> String {
 fn print_table(groups: &[Group], stats: &[Vec<Stats>]) {
     println!();
     println!(
-        "One-run table (issue 12): time per call over {} interleaved rounds, first quartile \
-         (q1, the ratio basis) and median; ratios are grantwire's q1 / the other row's q1 \
-         (below 1: grantwire faster).",
-        rounds()
+        "One-run table (issue 12): time per call over interleaved rounds (how many: after each \
+         group's title), first quartile (q1, the ratio basis) and median; ratios are \
+         grantwire's q1 / the other row's q1 (below 1: grantwire faster)."
     );
     println!(
         "{:<42} {:>10} {:>10} {:>13} {:>7} {:>7} {:>7}",
         "row", "q1", "median", "reads", "/peer", "/floor", "/minfl"
     );
     for (group, stats) in groups.iter().zip(stats) {
-        println!("-- {}", group.title);
+        println!("-- {} [{} rounds]", group.title, rounds(group.rows.len()));
         let fastest = |want: &dyn Fn(&Kind) -> bool| {
             group
                 .rows
