@@ -1,7 +1,7 @@
 //! The one-run table of issue 12: every row of the issue beside its peer and the raw primitive,
-//! measured in one process, with the wall clock read (`SystemTime::now`) and OS randomness
-//! (`getrandom::fill`, what grantwire-client draws its `jti` values from) in the timed loop of
-//! every assertion row alike.
+//! measured in one process, with the wall clock read (`SystemTime::now`) in the timed loop of
+//! every row, and OS randomness (`getrandom::fill`, what grantwire-client draws its `jti` values
+//! from) in that of every assertion and raw-signature row alike.
 //!
 //! ```sh
 //! cargo bench -p grantwire-bench --bench peers     # also the last step of `cargo xtask bench`
