@@ -427,7 +427,20 @@ fn fuzz(seconds: u64) {
 fn bench() {
     // Core exchange against oauth2 and a hand-rolled floor, the lifecycle cache hit, and the
     // token clients (cache hit, loopback fetch) against oauth2 and huskarl (token_client).
-    run(cargo().args(["bench", "-p", "grantwire-bench"]));
+    // `peers` runs last, on its own, so its one-run table ends the output.
+    run(cargo().args([
+        "bench",
+        "-p",
+        "grantwire-bench",
+        "--bench",
+        "exchange",
+        "--bench",
+        "lifecycle",
+        "--bench",
+        "token_source",
+        "--bench",
+        "token_client",
+    ]));
     // Client assertions on every backend against raw signatures and jsonwebtoken.
     run(cargo().args([
         "bench",
@@ -437,6 +450,9 @@ fn bench() {
         "--bench",
         "assertion",
     ]));
+    // Issue 12's one-run table: every assertion, the exchange and the token parse beside their
+    // peers and raw primitives, clock and OS randomness in every timed loop.
+    run(cargo().args(["bench", "-p", "grantwire-bench", "--bench", "peers"]));
 }
 
 fn main() {
