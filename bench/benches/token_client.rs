@@ -404,29 +404,36 @@ fn contended(
     other.join().expect("contending thread");
 }
 
-/// Median time per call of each routine over rounds that take turns (`BATCH` calls of one,
-/// then of the next, each round starting one routine further on, so none always follows the
-/// same one): load from other processes that comes and goes hits every routine alike.
-fn interleaved(fx: &Fixture, routines: &[fn(&Fixture) -> String]) -> Vec<Duration> {
-    const ROUNDS: usize = 30;
-    const BATCH: u32 = 20;
+/// Interleaved timing: `ROUNDS` rounds, each timing one call of every routine, starting one
+/// routine further on each round (so none always follows the same one). Returns each routine's
+/// median time per call and the median over rounds of its time divided by the first routine's
+/// in the same round: load from other processes that comes and goes hits the routines of one
+/// round alike, so the paired ratio holds up on a busy machine where the times do not.
+fn interleaved(fx: &Fixture, routines: &[fn(&Fixture) -> String]) -> Vec<(Duration, f64)> {
+    const ROUNDS: usize = 600;
     let mut times = vec![Vec::with_capacity(ROUNDS); routines.len()];
     for round in 0..ROUNDS {
         for k in 0..routines.len() {
             let i = (round + k) % routines.len();
-            let (routine, times) = (routines[i], &mut times[i]);
             let start = Instant::now();
-            for _ in 0..BATCH {
-                black_box(routine(fx));
-            }
-            times.push(start.elapsed() / BATCH);
+            black_box(routines[i](fx));
+            times[i].push(start.elapsed());
         }
     }
+    let median = |mut v: Vec<f64>| {
+        v.sort_unstable_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
     times
-        .into_iter()
-        .map(|mut t| {
-            t.sort_unstable();
-            t[t.len() / 2]
+        .iter()
+        .map(|t| {
+            let ratios = t
+                .iter()
+                .zip(&times[0])
+                .map(|(t, first)| t.as_secs_f64() / first.as_secs_f64())
+                .collect();
+            let secs = median(t.iter().map(Duration::as_secs_f64).collect());
+            (Duration::from_secs_f64(secs), median(ratios))
         })
         .collect()
 }
@@ -584,8 +591,8 @@ fn main() {
             name,
             micros(t),
             ratio(t, gw_fetch),
-            micros(Some(*turn)),
-            ratio(Some(*turn), Some(turns[0])),
+            micros(Some(turn.0)),
+            format!("{:.2}x", turn.1),
         );
     }
 }
