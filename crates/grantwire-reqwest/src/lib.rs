@@ -86,6 +86,7 @@ mod layer;
 #[cfg(feature = "middleware")]
 mod middleware;
 mod transport;
+mod url_cache;
 
 pub use client::{TokenClient, TokenClientBuilder};
 pub use error::Error;

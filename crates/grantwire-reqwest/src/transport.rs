@@ -1,6 +1,7 @@
 //! The adapter: sends a [`SecretRequest`] with reqwest and hands back status, headers and a body
 //! read under a cap.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use grantwire::lifecycle::TransportError;
@@ -8,6 +9,8 @@ use grantwire::SecretRequest;
 use http::header::{HeaderValue, USER_AGENT};
 
 use grantwire_client::TransportFailure;
+
+use crate::url_cache::LastUrl;
 
 /// The `User-Agent` every request carries: `grantwire/<version>`.
 pub const USER_AGENT_VALUE: &str = concat!("grantwire/", env!("CARGO_PKG_VERSION"));
@@ -72,6 +75,8 @@ impl TransportOptions {
 pub struct Transport {
     client: reqwest::Client,
     max_body_bytes: usize,
+    /// The parsed URL of the last request, shared by the clones.
+    last_url: Arc<LastUrl>,
 }
 
 impl Transport {
@@ -92,6 +97,7 @@ impl Transport {
         Ok(Self {
             client,
             max_body_bytes: options.max_body_bytes,
+            last_url: Arc::default(),
         })
     }
 
@@ -105,6 +111,7 @@ impl Transport {
         Self {
             client,
             max_body_bytes: TransportOptions::default().max_body_bytes,
+            last_url: Arc::default(),
         }
     }
 
@@ -121,6 +128,9 @@ impl Transport {
 
     /// Sends `request` and reads the answer, whatever its status.
     ///
+    /// The URL of the last request without a query is kept, parsed, so that sending to the same
+    /// endpoint again (a token client's every request) skips formatting and parsing it.
+    ///
     /// The body is moved into reqwest without a copy: the request's [`grantwire::SecretBody`]
     /// becomes the owner of reqwest's `Bytes`, so it is still wiped when reqwest drops it. (hyper
     /// may copy small bodies into its write buffer, which nothing wipes.)
@@ -133,8 +143,7 @@ impl Transport {
         request: SecretRequest,
     ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
         let (parts, body) = request.into_parts();
-        let url = reqwest::Url::parse(&parts.uri.to_string())
-            .map_err(|e| TransportFailure::new(TransportError::Connect, Some(Box::new(e))))?;
+        let url = self.last_url.url(&parts.uri)?;
         let mut out = reqwest::Request::new(parts.method, url);
         *out.headers_mut() = parts.headers;
         out.headers_mut()
