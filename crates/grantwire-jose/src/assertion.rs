@@ -212,6 +212,27 @@ fn base64_len(n: usize) -> usize {
     (n * 4).div_ceil(3)
 }
 
+/// Appends the base64url of `bytes` (RFC 7515 §2) to `out`, encoded in place: `out` must have
+/// the room, so that it never reallocates and leaves a copy of a credential behind.
+fn push_b64(out: &mut Vec<u8>, bytes: &[u8]) {
+    let start = out.len();
+    debug_assert!(out.capacity() - start >= base64_len(bytes.len()));
+    out.resize(start + base64_len(bytes.len()), 0);
+    let n = B64.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
+    out.truncate(start + n);
+}
+
+/// The assertion bytes (ASCII: base64url and dots) as a `String`, checked once.
+fn into_string(bytes: Vec<u8>) -> Result<String, Error> {
+    String::from_utf8(bytes).map_err(|e| {
+        e.into_bytes().zeroize();
+        Error::SigningFailed {
+            backend: "grantwire-jose",
+            reason: "the assertion is not ASCII",
+        }
+    })
+}
+
 /// Appends a non-negative integer in decimal (cheaper than the `fmt` machinery); a negative
 /// one would be written without its sign.
 fn push_u64(out: &mut impl Sink, v: i64) {
@@ -490,12 +511,12 @@ impl ClientAssertion {
         let mut input = self.signing_input(constant, now, entropy)?;
         let jwt = match &constant.mac {
             Some(mac) => {
-                let sig = mac.finish(&input.as_bytes()[constant.encoded.len()..]);
-                input.push('.');
-                B64.encode_string(sig.as_bytes(), &mut input);
-                input
+                let sig = mac.finish(&input[constant.encoded.len()..]);
+                input.push(b'.');
+                push_b64(&mut input, sig.as_bytes());
+                into_string(input)?
             }
-            None => self.key.finish(input, entropy)?,
+            None => self.key.finish(into_string(input)?, entropy)?,
         };
         Ok(SecretString::new(jwt))
     }
@@ -529,7 +550,11 @@ impl ClientAssertion {
         entropy: &mut dyn Entropy,
     ) -> Result<PreparedAssertion, Error> {
         let input = self.signing_input(&self.build_constant(audience, false), now, entropy)?;
-        Ok(PreparedAssertion::new(&self.key, input, audience))
+        Ok(PreparedAssertion::new(
+            &self.key,
+            into_string(input)?,
+            audience,
+        ))
     }
 
     /// `header.payload` (base64url, RFC 7515 §7.1) at `now`: the `constant` start, then the
@@ -539,7 +564,7 @@ impl ClientAssertion {
         constant: &Constant,
         now: SystemTime,
         entropy: &mut dyn Entropy,
-    ) -> Result<String, Error> {
+    ) -> Result<Vec<u8>, Error> {
         let iat = unix(now);
         if iat < 0 {
             return Err(Error::InvalidOption {
@@ -556,27 +581,30 @@ impl ClientAssertion {
             overflow: false,
         };
         self.write_variable(&mut sink, iat, &jti);
+        let sink_len = sink.len;
         let mut heap = Vec::new();
         let rest: &[u8] = if sink.overflow {
-            heap.reserve_exact(1024);
+            // Never regrown (a regrowth would leave an unwiped copy): the variable claims take
+            // at most 110 bytes besides the extra ones.
+            heap.reserve_exact(self.extra.len() + 128);
             self.write_variable(&mut heap, iat, &jti);
             &heap
         } else {
-            let len = sink.len;
-            &stack[..len]
+            &stack[..sink_len]
         };
         jti.zeroize();
         // Exactly the final size: the assertion is zeroized on drop, capacity included.
-        let mut out = String::with_capacity(
+        let mut out = Vec::with_capacity(
             constant.encoded.len()
                 + base64_len(rest.len())
                 + 1
                 + base64_len(self.key.signature_len()),
         );
-        out.push_str(&constant.encoded);
-        B64.encode_string(rest, &mut out);
-        // The claims are part of a credential: no copy outlives this call.
-        stack.zeroize();
+        out.extend_from_slice(constant.encoded.as_bytes());
+        push_b64(&mut out, rest);
+        // The claims are part of a credential: no copy outlives this call (only the bytes
+        // written need wiping; the rest of the buffer was never touched).
+        stack[..sink_len].zeroize();
         heap.zeroize();
         Ok(out)
     }
