@@ -125,7 +125,10 @@ mod tests {
             );
         }
         // p521's own sampler takes a 66-byte draw only if its first byte is 0 or 1.
-        assert!(stream[0] > 1, "this vector's first draw is one p521 would have rejected");
+        assert!(
+            stream[0] > 1,
+            "this vector's first draw is one p521 would have rejected"
+        );
         let mut out = FieldBytes::default();
         out.copy_from_slice(&stream[..66]);
         out[0] &= 0x01;

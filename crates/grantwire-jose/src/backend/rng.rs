@@ -51,6 +51,7 @@ pub(crate) struct HedgedRng<'k> {
 }
 
 impl<'k> HedgedRng<'k> {
+    #[cfg_attr(not(feature = "rust-crypto"), allow(dead_code))] // ES512 uses `from_digest`
     pub(crate) fn new(key: &'k HedgeKey, entropy: &mut dyn Entropy, message: &[u8]) -> Self {
         Self::from_digest(key, entropy, &Sha512::digest(message))
     }
