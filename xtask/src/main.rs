@@ -27,11 +27,9 @@ const LIBRARY_CRATES: [&str; 6] = [
 ];
 /// `grantwire-jose` built and tested with one backend each: (backend name, cargo flags).
 const JOSE_BACKENDS: [(&str, &[&str]); 3] = [
-    ("ring", &[]),
-    (
-        "aws-lc-rs",
-        &["--no-default-features", "--features", "aws-lc-rs"],
-    ),
+    // The default feature.
+    ("aws-lc-rs", &[]),
+    ("ring", &["--no-default-features", "--features", "ring"]),
     (
         "rust-crypto",
         &["--no-default-features", "--features", "rust-crypto"],
@@ -96,7 +94,7 @@ fn tests() {
     // here the peer was just installed, so a missing one is a failure, never a silent skip.
     env::set_var("GRANTWIRE_REQUIRE_INTEROP", "1");
     // Every backend is on: the jose tests check they really are.
-    env::set_var("GRANTWIRE_JOSE_BACKENDS", "ring,aws-lc-rs,rust-crypto");
+    env::set_var("GRANTWIRE_JOSE_BACKENDS", "aws-lc-rs,ring,rust-crypto");
     // Unit, integration and example targets; benches run below in criterion's test mode (each
     // benchmark once, with its output checks), since their summaries are not libtest output.
     let targets = ["--lib", "--bins", "--tests", "--examples"];

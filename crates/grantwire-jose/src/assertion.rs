@@ -11,6 +11,7 @@
 //! attacker could use). [`ClientAssertion::without_client_id_param`] leaves it out.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
@@ -18,8 +19,10 @@ use grantwire::{
     AssertionAudience, AuthMethod, AuthParts, AuthTarget, AuthorizationServer,
     ClientAuthentication, ClientId, ClientSecret, Context, Entropy, SecretString,
 };
+use zeroize::Zeroize as _;
 
 use crate::alg::Algorithm;
+use crate::backend::MacState;
 use crate::error::Error;
 use crate::material::B64;
 use crate::remote::PreparedAssertion;
@@ -34,6 +37,9 @@ pub const CLIENT_AUTH_TYP: &str = "client-authentication+jwt";
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
 /// Longest assertion lifetime accepted.
 pub const MAX_LIFETIME: Duration = Duration::from_secs(300);
+
+/// The name of the first claim after the constant ones.
+const EXP: &[u8] = b"\"exp\":";
 
 const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti"];
 
@@ -102,6 +108,22 @@ pub struct ClientAssertion {
     lifetime: u64,
     nbf: bool,
     client_id_param: bool,
+    /// The constant start of the signing input for the first audience minted for.
+    constant: OnceLock<Constant>,
+}
+
+/// What every assertion for one audience shares: the signing input up to the `exp` value,
+/// `base64url(header) "." base64url({"iss":…,"sub":…,"aud":…, "exp":)`, and for an HS* key of
+/// a built-in backend the HMAC state after absorbing it. Only `exp`, `iat` (`nbf`) and `jti`
+/// change between assertions; they and the extra claims follow, so each assertion encodes and
+/// MACs only its own ~70 bytes. Computed when the first assertion for an audience is minted
+/// (the audience comes from the server value at request time) and reset by the options that
+/// change the header.
+#[derive(Clone)]
+struct Constant {
+    audience: Box<str>,
+    encoded: String,
+    mac: Option<Arc<dyn MacState>>,
 }
 
 impl fmt::Debug for ClientAssertion {
@@ -190,6 +212,27 @@ fn base64_len(n: usize) -> usize {
     (n * 4).div_ceil(3)
 }
 
+/// Appends the base64url of `bytes` (RFC 7515 §2) to `out`, encoded in place: `out` must have
+/// the room, so that it never reallocates and leaves a copy of a credential behind.
+fn push_b64(out: &mut Vec<u8>, bytes: &[u8]) {
+    let start = out.len();
+    debug_assert!(out.capacity() - start >= base64_len(bytes.len()));
+    out.resize(start + base64_len(bytes.len()), 0);
+    let n = B64.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
+    out.truncate(start + n);
+}
+
+/// The assertion bytes (ASCII: base64url and dots) as a `String`, checked once.
+fn into_string(bytes: Vec<u8>) -> Result<String, Error> {
+    String::from_utf8(bytes).map_err(|e| {
+        e.into_bytes().zeroize();
+        Error::SigningFailed {
+            backend: "grantwire-jose",
+            reason: "the assertion is not ASCII",
+        }
+    })
+}
+
 /// Appends a non-negative integer in decimal (cheaper than the `fmt` machinery); a negative
 /// one would be written without its sign.
 fn push_u64(out: &mut impl Sink, v: i64) {
@@ -231,6 +274,7 @@ impl ClientAssertion {
             lifetime: DEFAULT_LIFETIME.as_secs(),
             nbf: false,
             client_id_param: true,
+            constant: OnceLock::new(),
         }
     }
 
@@ -240,6 +284,40 @@ impl ClientAssertion {
             self.typ.then_some(CLIENT_AUTH_TYP),
             self.x5t.as_deref(),
         );
+        self.constant = OnceLock::new();
+    }
+
+    /// The claims up to the `exp` value, `{"iss":…,"sub":…,"aud":…,` then `"exp":`, with 0 to 2
+    /// spaces before `"exp"` so that their length is a multiple of 3: then their base64url
+    /// ends on a whole group and does not depend on what follows (RFC 7519 §7.1 step 1
+    /// allows whitespace in the claims set; RFC 8259 §2 allows it around the `,`).
+    fn constant_claims(&self, out: &mut Vec<u8>, audience: &str) {
+        out.put(self.prefix.as_bytes());
+        push_json_str(out, audience);
+        out.put(b",");
+        let pad = (3 - (out.len() + EXP.len()) % 3) % 3;
+        out.put(&b"  "[..pad]);
+        out.put(EXP);
+    }
+
+    /// The [`Constant`] for `audience`; with `mac`, the HMAC state after it too.
+    fn build_constant(&self, audience: &str, mac: bool) -> Constant {
+        let mut claims = Vec::with_capacity(self.prefix.len() + audience.len() + 12);
+        self.constant_claims(&mut claims, audience);
+        let mut encoded =
+            String::with_capacity(self.header.encoded.len() + 1 + base64_len(claims.len()));
+        encoded.push_str(&self.header.encoded);
+        encoded.push('.');
+        B64.encode_string(&claims, &mut encoded);
+        let mac = match self.key.prefix_mac() {
+            Some(m) if mac => Some(Arc::from(m.absorb(encoded.as_bytes()))),
+            _ => None,
+        };
+        Constant {
+            audience: audience.into(),
+            encoded,
+            mac,
+        }
     }
 
     /// Chooses the `aud` value (default [`Audience::Issuer`]).
@@ -378,6 +456,7 @@ impl ClientAssertion {
         let stamp = ",\"exp\":".len() + NUMBER;
         let payload = self.prefix.len()
             + aud
+            + 2 // the spaces that align the constant claims
             + stamp * if self.nbf { 3 } else { 2 }
             + ",\"jti\":\"".len()
             + 22
@@ -416,8 +495,29 @@ impl ClientAssertion {
         now: SystemTime,
         entropy: &mut dyn Entropy,
     ) -> Result<SecretString, Error> {
-        let input = self.signing_input(audience, now, entropy)?;
-        let jwt = self.key.finish(input, entropy)?;
+        let fresh;
+        let constant = match self
+            .constant
+            .get_or_init(|| self.build_constant(audience, true))
+        {
+            c if *c.audience == *audience => c,
+            // Another audience than the first (CalledEndpoint at a second endpoint): the same
+            // bytes from scratch.
+            _ => {
+                fresh = self.build_constant(audience, false);
+                &fresh
+            }
+        };
+        let mut input = self.signing_input(constant, now, entropy)?;
+        let jwt = match &constant.mac {
+            Some(mac) => {
+                let sig = mac.finish(&input[constant.encoded.len()..]);
+                input.push(b'.');
+                push_b64(&mut input, sig.as_bytes());
+                into_string(input)?
+            }
+            None => self.key.finish(into_string(input)?, entropy)?,
+        };
         Ok(SecretString::new(jwt))
     }
 
@@ -449,18 +549,22 @@ impl ClientAssertion {
         now: SystemTime,
         entropy: &mut dyn Entropy,
     ) -> Result<PreparedAssertion, Error> {
-        let input = self.signing_input(audience, now, entropy)?;
-        Ok(PreparedAssertion::new(&self.key, input, audience))
+        let input = self.signing_input(&self.build_constant(audience, false), now, entropy)?;
+        Ok(PreparedAssertion::new(
+            &self.key,
+            into_string(input)?,
+            audience,
+        ))
     }
 
-    /// `header.payload` (base64url, RFC 7515 §7.1) for `audience` at `now`, sized for the
-    /// signature that will be appended.
+    /// `header.payload` (base64url, RFC 7515 §7.1) at `now`: the `constant` start, then the
+    /// rest of the claims, sized for the signature that will be appended.
     fn signing_input(
         &self,
-        audience: &str,
+        constant: &Constant,
         now: SystemTime,
         entropy: &mut dyn Entropy,
-    ) -> Result<String, Error> {
+    ) -> Result<Vec<u8>, Error> {
         let iat = unix(now);
         if iat < 0 {
             return Err(Error::InvalidOption {
@@ -470,41 +574,44 @@ impl ClientAssertion {
         }
         let mut jti = [0u8; 16];
         entropy.fill_bytes(&mut jti);
-        let mut stack = [0u8; 512];
+        let mut stack = [0u8; 256];
         let mut sink = StackSink {
             buf: &mut stack,
             len: 0,
             overflow: false,
         };
-        self.write_payload(&mut sink, audience, iat, &jti);
-        let heap;
-        let payload: &[u8] = if sink.overflow {
-            let mut v = Vec::with_capacity(1024);
-            self.write_payload(&mut v, audience, iat, &jti);
-            heap = v;
+        self.write_variable(&mut sink, iat, &jti);
+        let sink_len = sink.len;
+        let mut heap = Vec::new();
+        let rest: &[u8] = if sink.overflow {
+            // Never regrown (a regrowth would leave an unwiped copy): the variable claims take
+            // at most 110 bytes besides the extra ones.
+            heap.reserve_exact(self.extra.len() + 128);
+            self.write_variable(&mut heap, iat, &jti);
             &heap
         } else {
-            let len = sink.len;
-            &stack[..len]
+            &stack[..sink_len]
         };
+        jti.zeroize();
         // Exactly the final size: the assertion is zeroized on drop, capacity included.
-        let mut out = String::with_capacity(
-            self.header.encoded.len()
-                + 2
-                + base64_len(payload.len())
+        let mut out = Vec::with_capacity(
+            constant.encoded.len()
+                + base64_len(rest.len())
+                + 1
                 + base64_len(self.key.signature_len()),
         );
-        out.push_str(&self.header.encoded);
-        out.push('.');
-        B64.encode_string(payload, &mut out);
+        out.extend_from_slice(constant.encoded.as_bytes());
+        push_b64(&mut out, rest);
+        // The claims are part of a credential: no copy outlives this call (only the bytes
+        // written need wiping; the rest of the buffer was never touched).
+        stack[..sink_len].zeroize();
+        heap.zeroize();
         Ok(out)
     }
 
-    /// `{"iss":…,"sub":…,"aud":…,"exp":…,"iat":…[,"nbf":…],"jti":…[,extra]}`
-    fn write_payload(&self, out: &mut impl Sink, audience: &str, iat: i64, jti: &[u8; 16]) {
-        out.put(self.prefix.as_bytes());
-        push_json_str(out, audience);
-        out.put(b",\"exp\":");
+    /// What follows the [`Constant`]: `exp,"iat":…[,"nbf":…],"jti":"…"[,extra]}`, so the whole
+    /// payload is `{"iss":…,"sub":…,"aud":…, "exp":…,"iat":…[,"nbf":…],"jti":…[,extra]}`.
+    fn write_variable(&self, out: &mut impl Sink, iat: i64, jti: &[u8; 16]) {
         push_u64(out, iat.saturating_add(self.lifetime as i64));
         out.put(b",\"iat\":");
         push_u64(out, iat);
@@ -517,6 +624,7 @@ impl ClientAssertion {
         // 16 bytes encode to exactly 22 base64url characters.
         let n = B64.encode_slice(jti, &mut enc).unwrap_or(0);
         out.put(&enc[..n]);
+        enc.zeroize();
         out.put(b"\"");
         out.put(self.extra.as_bytes());
         out.put(b"}");

@@ -58,25 +58,45 @@
 //!
 //! | feature       | default | backend                                                              |
 //! |---------------|---------|----------------------------------------------------------------------|
-//! | `ring`        | yes     | `ring` 0.17; ES512 from the pure-Rust `p521` crate (ring has no P-521) |
-//! | `aws-lc-rs`   | no      | `aws-lc-rs` (AWS-LC, needs a C compiler and cmake-free `cc` build)   |
+//! | `aws-lc-rs`   | yes     | `aws-lc-rs` (AWS-LC, needs a C compiler and cmake-free `cc` build)   |
+//! | `ring`        | no      | `ring` 0.17; ES512 from the pure-Rust `p521` crate (ring has no P-521) |
 //! | `rust-crypto` | no      | pure Rust: `rsa` 0.9, `p256`/`p384`/`p521` 0.13, `ed25519-dalek` 2, `hmac` 0.12, `sha2` 0.10 |
 //!
 //! Every backend is a variant of [`Backend`] in every build, and one that is not compiled in
 //! answers [`Error::BackendUnavailable`]. CI (`cargo xtask ci`) tests each backend alone and all
 //! three together, so the known-answer tests run on each and the equivalence tests across them.
 //!
+//! Without a C compiler, or for a target AWS-LC does not build on, use
+//! `default-features = false, features = ["rust-crypto"]` (pure Rust; CI checks that no crate
+//! in that build compiles C) or `features = ["ring"]`.
+//!
 //! **Features choose the default backend.** [`SigningKey::new`], [`SigningKey::hmac`] and
 //! the verifying keys use [`Backend::default`]: the first compiled-in backend in the fixed
-//! order ring, aws-lc-rs, RustCrypto. Cargo unifies features across a build, so a crate
-//! elsewhere in your dependency graph that enables `ring` (the default feature) moves your
-//! keys from aws-lc-rs or RustCrypto to ring. Signatures still verify the same everywhere, but
+//! order aws-lc-rs, ring, RustCrypto, so a build with every feature signs each algorithm with
+//! the same backend as the default build. Cargo unifies features across a build, so a crate
+//! elsewhere in your dependency graph that enables `aws-lc-rs` (the default feature) moves
+//! your keys from ring or RustCrypto to aws-lc-rs. Signatures still verify the same everywhere, but
 //! what changes is real: where PS*/ES* randomness comes from (table below), speed, and
 //! whether key objects are zeroized. Where that matters, name the backend when you build the
 //! key: [`SigningKey::with_backend`] and [`VerifyingKey::with_backend`]; [`SigningKey::backend`]
 //! tells which one a key uses.
 //!
 //! ## Design decisions
+//! - **aws-lc-rs is the default backend, for every algorithm.** The default build must beat
+//!   the fastest `jsonwebtoken` backend on every algorithm, and that is `jsonwebtoken` on
+//!   aws-lc-rs: against it, ring's P-384 (ES384) was 2.8–3.0× slower and its RSA-2048 (RS*,
+//!   PS*) 2.3× slower, and ring has no P-521 (ES512 went through the pure-Rust `p521`, over
+//!   twice AWS-LC's time). We weighed keeping ring and routing only those algorithms to
+//!   aws-lc-rs: the default build would then compile both C libraries (ring compiles C and
+//!   assembly too, so the default never built without a C compiler), and which library signs
+//!   would depend on the algorithm. aws-lc-rs alone signs all thirteen algorithms at least as
+//!   fast as ring (ES256 and HS* alike, EdDSA faster), so it replaces ring, as rustls did. What it
+//!   costs: `aws-lc-sys` is a bigger C build than ring (no CMake or bindgen needed on the
+//!   common targets; a workspace with reqwest 0.13 or rustls defaults compiles it already),
+//!   and AWS-LC builds on fewer targets than ring: there, use `ring` or `rust-crypto`. FIPS:
+//!   aws-lc-rs's `fips` feature (the AWS-LC FIPS module; its build needs CMake and Go) can be
+//!   enabled in your own manifest and cargo unifies it into the aws-lc-rs this crate uses;
+//!   we do not re-export it as a feature because our CI cannot build it (untested here).
 //! - **Backends are modules behind features, not crates.** rustls and str0m put each provider
 //!   in a crate so outside parties can add their own; here the extension point is the small
 //!   public [`JwsSigner`] trait ([`SigningKey::from_signer`] wraps an HSM or KMS), and the
@@ -141,7 +161,19 @@
 //! The pure-Rust backend's RSA, EC and Ed25519 key objects zeroize themselves, but its keyed
 //! HMAC state (`hmac` 0.12 has no zeroization) is not wiped; aws-lc-rs clears key memory when
 //! it frees it; ring offers no zeroization of its key objects. Those unwiped objects live as
-//! long as the [`SigningKey`] (and its clones, which share them).
+//! long as the [`SigningKey`] (and its clones, which share them). The same holds for the HMAC
+//! state an HS* [`ClientAssertion`] keeps after absorbing its constant header and claims
+//! (below): it is as secret as the key and wiped exactly like the backend's own key object.
+//! The claims of each assertion are written to a stack buffer that is wiped once encoded.
+//!
+//! ## HS* assertions from an absorbed prefix
+//! Between two assertions for one audience only `exp`, `iat` (`nbf`), `jti` change. The claims
+//! before them, `{"iss":…,"sub":…,"aud":…, "exp":`, are padded with 0 to 2 spaces before
+//! `"exp"` (RFC 7519 §7.1 allows whitespace) to a multiple of 3 bytes, so their base64url
+//! never changes; the first assertion for an audience stores the signing input up to there
+//! and, for HS* keys, the HMAC state after absorbing it. Each later assertion encodes and MACs
+//! only its own ~70 bytes from a copy of that state. The bytes are those of a signer that
+//! MACs the whole signing input (`tests/hmac_prefix.rs` checks it on every backend).
 //!
 //! ## Bounded work
 //! Key inputs are capped at 64 KiB ([`key::MAX_KEY_INPUT`]), JWK sets at 256 KiB, RSA moduli at

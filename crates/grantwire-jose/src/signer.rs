@@ -8,11 +8,13 @@ use grantwire::{Entropy, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::alg::{Algorithm, Family};
-use crate::backend::{Backend, JwsSigner, Signature};
+use crate::backend::{Backend, JwsSigner, PrefixMac, Signature};
 use crate::error::Error;
 use crate::jwk::{thumbprint, Jwk, JwkSet};
 use crate::key::PrivateKey;
-use crate::material::{check_hmac_len, PublicMaterial, B64, MAX_RSA_BITS, MIN_RSA_BITS};
+use crate::material::{
+    check_hmac_len, PrivateMaterial, PublicMaterial, B64, MAX_RSA_BITS, MIN_RSA_BITS,
+};
 use crate::verify::VerifyingKey;
 
 /// A key bound to one algorithm, with its backend key object built once and reused for every
@@ -31,6 +33,9 @@ pub struct SigningKey {
     sig_len: usize,
     /// Built by [`SigningKey::remote`]: the signer refuses to sign.
     remote: bool,
+    /// For HS* keys of a built-in backend: the same key as a MAC that absorbs a constant
+    /// prefix once (client assertions, `crate::assertion`).
+    mac: Option<Arc<dyn PrefixMac>>,
 }
 
 /// The signature length for `alg` with `public` (an upper bound for foreign signers).
@@ -71,6 +76,10 @@ impl SigningKey {
     pub fn with_backend(backend: Backend, alg: Algorithm, key: &PrivateKey) -> Result<Self, Error> {
         key.check_algorithm(alg)?;
         let signer = backend.signer(alg, &key.material)?;
+        let mac = match &key.material {
+            PrivateMaterial::Oct(secret) => Some(Arc::from(backend.prefix_mac(alg, secret)?)),
+            _ => None,
+        };
         let public = key.public();
         let kid = key.kid.clone().or_else(|| match public {
             PublicMaterial::Oct(_) => None,
@@ -84,6 +93,7 @@ impl SigningKey {
             kid,
             backend: Some(backend),
             remote: false,
+            mac,
         })
     }
 
@@ -111,6 +121,7 @@ impl SigningKey {
             kid,
             backend: None,
             remote: false,
+            mac: None,
         })
     }
 
@@ -147,6 +158,7 @@ impl SigningKey {
             kid,
             backend: None,
             remote: true,
+            mac: None,
         })
     }
 
@@ -264,6 +276,11 @@ impl SigningKey {
         out.push('.');
         B64.encode_string(payload, &mut out);
         self.finish(out, entropy).map(SecretString::new)
+    }
+
+    /// The prefix-absorbing MAC of an HS* key from a built-in backend.
+    pub(crate) fn prefix_mac(&self) -> Option<&dyn PrefixMac> {
+        self.mac.as_deref()
     }
 
     /// Appends `.signature` to a signing input.

@@ -102,12 +102,13 @@ fn every_backend_rejects_a_tampered_signature() {
 }
 
 #[test]
-fn default_backend_is_the_first_compiled_in_of_ring_aws_lc_rs_rust_crypto() {
-    // The documented precedence, written out rather than derived from the code.
-    let expected = if cfg!(feature = "ring") {
-        Backend::Ring
-    } else if cfg!(feature = "aws-lc-rs") {
+fn default_backend_is_the_first_compiled_in_of_aws_lc_rs_ring_rust_crypto() {
+    // The documented precedence, written out rather than derived from the code: the default
+    // feature's backend (aws-lc-rs) first, so `--all-features` signs like the default build.
+    let expected = if cfg!(feature = "aws-lc-rs") {
         Backend::AwsLc
+    } else if cfg!(feature = "ring") {
+        Backend::Ring
     } else {
         Backend::RustCrypto
     };
@@ -116,6 +117,10 @@ fn default_backend_is_the_first_compiled_in_of_ring_aws_lc_rs_rust_crypto() {
     assert_eq!(signing_key(Algorithm::ES256).backend(), Some(expected));
     let hmac = SigningKey::hmac(Algorithm::HS256, &[7; 32]).unwrap();
     assert_eq!(hmac.backend(), Some(expected));
+    // Every algorithm, not only ES256: no per-algorithm routing to another backend.
+    for alg in Algorithm::ALL {
+        assert_eq!(signing_key(alg).backend(), Some(expected), "{alg}");
+    }
 
     // Naming a backend at key construction always wins over the default.
     for b in Backend::available() {

@@ -46,6 +46,22 @@ pub trait JwsSigner: Send + Sync {
     fn sign(&self, signing_input: &[u8], entropy: &mut dyn Entropy) -> Result<Signature, Error>;
 }
 
+/// A keyed MAC that absorbs a constant message prefix once: HS* client assertions change only
+/// after their constant header and claims, so the HMAC state after those bytes is computed
+/// when the first assertion for an audience is minted and cloned for every later one
+/// (`crate::assertion`). Every backend's HMAC signer offers it.
+pub(crate) trait PrefixMac: Send + Sync {
+    /// The MAC state after absorbing `prefix`.
+    fn absorb(&self, prefix: &[u8]) -> Box<dyn MacState>;
+}
+
+/// A MAC state that has absorbed a constant prefix ([`PrefixMac::absorb`]).
+pub(crate) trait MacState: Send + Sync {
+    /// The MAC of `prefix || rest` from a copy of this state: byte for byte what the backend's
+    /// one-shot HMAC of the whole message gives.
+    fn finish(&self, rest: &[u8]) -> Signature;
+}
+
 /// Bytes kept inline: every HMAC and ECDSA signature (P-521: 132 bytes).
 const INLINE: usize = 132;
 
@@ -137,10 +153,10 @@ pub enum Randomness {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
-    /// `ring` (feature `ring`, the default). ES512 is signed and verified with the pure-Rust
-    /// `p521` crate, since ring has no P-521.
+    /// `ring` (feature `ring`). ES512 is signed and verified with the pure-Rust `p521` crate,
+    /// since ring has no P-521.
     Ring,
-    /// `aws-lc-rs` (feature `aws-lc-rs`).
+    /// `aws-lc-rs` (feature `aws-lc-rs`, the default).
     AwsLc,
     /// Pure Rust: `rsa`, `p256`, `p384`, `p521`, `hmac`, `sha2` (feature `rust-crypto`).
     RustCrypto,
@@ -149,7 +165,7 @@ pub enum Backend {
 impl Backend {
     /// Every backend compiled into this build, the default first.
     pub fn available() -> Vec<Backend> {
-        [Backend::Ring, Backend::AwsLc, Backend::RustCrypto]
+        [Backend::AwsLc, Backend::Ring, Backend::RustCrypto]
             .into_iter()
             .filter(|b| b.is_available())
             .collect()
@@ -214,6 +230,27 @@ impl Backend {
         }
     }
 
+    /// The prefix-absorbing MAC of `secret` for an HS* `alg` ([`PrefixMac`]).
+    pub(crate) fn prefix_mac(
+        self,
+        alg: Algorithm,
+        secret: &[u8],
+    ) -> Result<Box<dyn PrefixMac>, Error> {
+        match self {
+            #[cfg(feature = "ring")]
+            Backend::Ring => Ok(ring::prefix_mac(alg, secret)),
+            #[cfg(feature = "aws-lc-rs")]
+            Backend::AwsLc => Ok(aws_lc::prefix_mac(alg, secret)),
+            #[cfg(feature = "rust-crypto")]
+            Backend::RustCrypto => rust_crypto::prefix_mac(alg, secret),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = (alg, secret);
+                Err(Error::BackendUnavailable(self.name()))
+            }
+        }
+    }
+
     /// Verifies `signature` over `message` with `key` for `alg`; [`Error::BadSignature`] when
     /// it does not verify. The caller has already pinned `alg` to the key's type.
     pub(crate) fn verify(
@@ -240,15 +277,17 @@ impl Backend {
 }
 
 impl Default for Backend {
-    /// The first compiled-in backend in the fixed order ring, aws-lc-rs, RustCrypto (see
-    /// the crate docs: cargo unifies features across a build, so another crate enabling `ring`
-    /// changes this; name the backend with
-    /// [`SigningKey::with_backend`](crate::SigningKey::with_backend) where that matters).
+    /// The first compiled-in backend in the fixed order aws-lc-rs, ring, RustCrypto: the
+    /// default feature's backend first, so `--all-features` signs every algorithm with the
+    /// backend the default build uses (see the crate docs: cargo unifies features across a
+    /// build, so another crate enabling `aws-lc-rs`, the default feature, changes this; name
+    /// the backend with [`SigningKey::with_backend`](crate::SigningKey::with_backend) where
+    /// that matters).
     fn default() -> Self {
-        if cfg!(feature = "ring") {
-            Backend::Ring
-        } else if cfg!(feature = "aws-lc-rs") {
+        if cfg!(feature = "aws-lc-rs") {
             Backend::AwsLc
+        } else if cfg!(feature = "ring") {
+            Backend::Ring
         } else {
             Backend::RustCrypto
         }

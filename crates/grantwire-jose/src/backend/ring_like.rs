@@ -1,7 +1,8 @@
 //! What the `ring` and `aws-lc-rs` backends share. aws-lc-rs copies ring's API, so one body of
 //! code serves both: [`ring_like!`] expands it inside each backend module over that module's
 //! library. Each backend writes only where the libraries differ: `modulus_len` (how the RSA
-//! key pair reports its size), `ec_signer` and `ec_verify` (ring has no P-521 and wants an RNG
+//! key pair reports its size), `mac_state` (aws-lc-rs's HMAC context is not `Sync`),
+//! `ec_signer` and `ec_verify` (ring has no P-521 and wants an RNG
 //! to load an ECDSA key; aws-lc-rs signs P-521 itself).
 
 /// Expands the shared half of a ring-like backend: the algorithm tables, the HMAC, RSA, ECDSA
@@ -65,6 +66,22 @@ macro_rules! ring_like {
             fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
                 Ok(Signature::from_slice(hmac::sign(&self.key, input).as_ref()))
             }
+        }
+
+        /// The HMAC key of [`super::PrefixMac`]; the state after a prefix is the library's
+        /// `hmac::Context`, wrapped by the backend's `mac_state`.
+        struct HmacPrefix(hmac::Key);
+
+        impl super::PrefixMac for HmacPrefix {
+            fn absorb(&self, prefix: &[u8]) -> Box<dyn super::MacState> {
+                let mut ctx = hmac::Context::with_key(&self.0);
+                ctx.update(prefix);
+                mac_state(ctx)
+            }
+        }
+
+        pub(crate) fn prefix_mac(alg: Algorithm, secret: &[u8]) -> Box<dyn super::PrefixMac> {
+            Box::new(HmacPrefix(hmac::Key::new(hmac_alg(alg), secret)))
         }
 
         struct RsaSigner {

@@ -51,14 +51,20 @@ pub(crate) struct HedgedRng<'k> {
 }
 
 impl<'k> HedgedRng<'k> {
+    #[cfg_attr(not(feature = "rust-crypto"), allow(dead_code))] // ES512 uses `from_digest`
     pub(crate) fn new(key: &'k HedgeKey, entropy: &mut dyn Entropy, message: &[u8]) -> Self {
+        Self::from_digest(key, entropy, &Sha512::digest(message))
+    }
+
+    /// [`HedgedRng::new`] for a message whose SHA-512 the caller already has.
+    pub(crate) fn from_digest(key: &'k HedgeKey, entropy: &mut dyn Entropy, digest: &[u8]) -> Self {
         let mut fresh = [0u8; 32];
         entropy.fill_bytes(&mut fresh);
         let seed: [u8; 64] = key
             .mac()
             .chain_update(b"grantwire-jose hedged signing v1")
             .chain_update(fresh)
-            .chain_update(Sha512::digest(message))
+            .chain_update(digest)
             .finalize()
             .into_bytes()
             .into();

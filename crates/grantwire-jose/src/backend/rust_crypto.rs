@@ -64,26 +64,26 @@ impl HmacSigner {
         }
     }
 
-    fn mac(&self, input: &[u8]) -> Vec<u8> {
+    /// The MAC of `input` after what this state has absorbed, from a copy of the state.
+    fn mac(&self, input: &[u8]) -> Signature {
         match self {
-            HmacSigner::S256(m) => m
-                .clone()
-                .chain_update(input)
-                .finalize()
-                .into_bytes()
-                .to_vec(),
-            HmacSigner::S384(m) => m
-                .clone()
-                .chain_update(input)
-                .finalize()
-                .into_bytes()
-                .to_vec(),
-            HmacSigner::S512(m) => m
-                .clone()
-                .chain_update(input)
-                .finalize()
-                .into_bytes()
-                .to_vec(),
+            HmacSigner::S256(m) => {
+                Signature::from_slice(&m.clone().chain_update(input).finalize().into_bytes())
+            }
+            HmacSigner::S384(m) => {
+                Signature::from_slice(&m.clone().chain_update(input).finalize().into_bytes())
+            }
+            HmacSigner::S512(m) => {
+                Signature::from_slice(&m.clone().chain_update(input).finalize().into_bytes())
+            }
+        }
+    }
+
+    fn chain(&self, prefix: &[u8]) -> Self {
+        match self {
+            HmacSigner::S256(m) => HmacSigner::S256(m.clone().chain_update(prefix)),
+            HmacSigner::S384(m) => HmacSigner::S384(m.clone().chain_update(prefix)),
+            HmacSigner::S512(m) => HmacSigner::S512(m.clone().chain_update(prefix)),
         }
     }
 
@@ -101,8 +101,27 @@ impl JwsSigner for HmacSigner {
         self.alg()
     }
     fn sign(&self, input: &[u8], _: &mut dyn Entropy) -> Result<Signature, Error> {
-        Ok(Signature::from_slice(&self.mac(input)))
+        Ok(self.mac(input))
     }
+}
+
+impl super::PrefixMac for HmacSigner {
+    fn absorb(&self, prefix: &[u8]) -> Box<dyn super::MacState> {
+        Box::new(self.chain(prefix))
+    }
+}
+
+impl super::MacState for HmacSigner {
+    fn finish(&self, rest: &[u8]) -> Signature {
+        self.mac(rest)
+    }
+}
+
+pub(crate) fn prefix_mac(
+    alg: Algorithm,
+    secret: &[u8],
+) -> Result<Box<dyn super::PrefixMac>, Error> {
+    Ok(Box::new(hmac_signer(alg, secret)?))
 }
 
 struct RsaSigner {
