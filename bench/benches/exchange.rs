@@ -146,10 +146,7 @@ fn grantwire_parse(fx: &Fixture) -> grantwire::TokenResponse {
 /// grantwire's canned transport: the same work as oauth2's closure (consume the request,
 /// return a copy of the canned response).
 #[inline(never)]
-fn grantwire_transport(
-    fx: &Fixture,
-    request: grantwire::SecretRequest,
-) -> http::Response<Vec<u8>> {
+fn grantwire_transport(fx: &Fixture, request: grantwire::SecretRequest) -> http::Response<Vec<u8>> {
     black_box(request);
     fx.response.clone()
 }
@@ -213,10 +210,7 @@ fn hand_rolled_build() -> http::Request<Vec<u8>> {
 
 /// The hand-rolled floor's canned transport, the same step again.
 #[inline(never)]
-fn hand_rolled_transport(
-    fx: &Fixture,
-    request: http::Request<Vec<u8>>,
-) -> http::Response<Vec<u8>> {
+fn hand_rolled_transport(fx: &Fixture, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
     black_box(request);
     fx.response.clone()
 }
@@ -582,7 +576,8 @@ fn main() {
                 verdict(ratio)
             );
             if let Some(t) = transport.samples.per_iteration() {
-                let ratio = (o.as_secs_f64() - t.as_secs_f64()) / (g.as_secs_f64() - t.as_secs_f64());
+                let ratio =
+                    (o.as_secs_f64() - t.as_secs_f64()) / (g.as_secs_f64() - t.as_secs_f64());
                 println!(
                     "  with the canned transport subtracted from both: {ratio:.2}x ({})",
                     verdict(ratio)

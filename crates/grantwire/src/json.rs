@@ -143,12 +143,13 @@ impl<'de, const N: usize> Known<'de, N> {
 
 /// Reads a top-level JSON object into the slots of `names`, nesting at most `max_depth`
 /// (the scanner in [`crate::scan`]).
-pub(crate) fn read_known<'de, const N: usize>(
+pub(crate) fn read_known_into<'de, const N: usize>(
     body: &'de [u8],
     max_depth: usize,
     names: &[&'static str; N],
-) -> Result<Known<'de, N>, ReadError> {
-    crate::scan::read_known(body, max_depth, names)
+    known: &mut Known<'de, N>,
+) -> Result<(), ReadError> {
+    crate::scan::read_known_into(body, max_depth, names, known)
 }
 
 /// How reading a JSON object failed.
@@ -391,7 +392,7 @@ mod tests {
     use super::*;
 
     fn read_object(body: &[u8], max_depth: usize) -> Result<Known<'_, 0>, ReadError> {
-        read_known(body, max_depth, &[])
+        crate::scan::read_known(body, max_depth, &[])
     }
 
     #[test]
