@@ -168,6 +168,25 @@ impl Form {
         self.grew += 1;
     }
 
+    /// Appends parameters already encoded (`name=value` pairs joined by `&`, written by
+    /// [`Form::push_pair`] into another form), without the uniqueness check: for a builder that
+    /// encodes its fixed parameters once and copies them into every request.
+    pub(crate) fn push_encoded(&mut self, encoded: &[u8]) {
+        if encoded.is_empty() {
+            return;
+        }
+        let sep = usize::from(self.measured() != 0);
+        if let Some(m) = &mut self.measure {
+            *m += sep + encoded.len();
+            return;
+        }
+        self.reserve_wiping(sep + encoded.len());
+        if sep == 1 {
+            self.body.push(b'&');
+        }
+        self.body.extend_from_slice(encoded);
+    }
+
     /// Appends without the uniqueness check, for parameters the RFCs allow to repeat
     /// (`resource`, `audience`).
     pub(crate) fn push_pair(&mut self, name: &str, value: &str) {

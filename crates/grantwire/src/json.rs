@@ -87,6 +87,17 @@ impl<'de, const N: usize> Known<'de, N> {
         }
     }
 
+    /// Files one member whose name is `names[i]`.
+    pub(crate) fn put_slot(&mut self, names: &[&'static str; N], i: usize, value: Member<'de>) {
+        let at = self.count;
+        self.count += 1;
+        if self.slots[i].is_some() {
+            self.known_duplicate.get_or_insert((at, names[i]));
+        } else {
+            self.slots[i] = Some(value);
+        }
+    }
+
     /// Files members read another way (form bodies).
     pub(crate) fn from_members(names: &[&'static str; N], members: Members<'de>) -> Self {
         let mut k = Self::empty();

@@ -61,9 +61,23 @@ pub(crate) fn read_known_into<'de, const N: usize>(
         s.i += 1;
     } else {
         loop {
-            let key = s.key()?;
+            // A name without escapes is looked up as bytes (equal to a known name, it is valid
+            // UTF-8); any other is decoded and checked first, before its value is read.
+            let (raw, escaped) = s.key_raw()?;
+            let slot = match escaped {
+                false => names.iter().position(|n| n.as_bytes() == raw),
+                true => None,
+            };
+            let name = match slot {
+                Some(i) => Name::Slot(i),
+                None => Name::Other(finish_string(raw, escaped)?),
+            };
+            s.colon()?;
             let value = s.value(1)?;
-            known.put(names, key, value);
+            match name {
+                Name::Slot(i) => known.put_slot(names, i, value),
+                Name::Other(key) => known.put(names, key, value),
+            }
             s.ws();
             match s.next() {
                 Some(b',') => s.ws(),
@@ -77,6 +91,12 @@ pub(crate) fn read_known_into<'de, const N: usize>(
         return Err(ReadError::NotJson);
     }
     Ok(())
+}
+
+/// A member name of the top-level object: the slot of a known name, or any other name.
+enum Name<'de> {
+    Slot(usize),
+    Other(Cow<'de, str>),
 }
 
 struct Scanner<'de> {
@@ -139,16 +159,28 @@ impl<'de> Scanner<'de> {
 
     /// A member name and the `:` after it; the scanner is at the opening quote.
     fn key(&mut self) -> Result<Cow<'de, str>, ReadError> {
+        let (raw, escaped) = self.key_raw()?;
+        let key = finish_string(raw, escaped)?;
+        self.colon()?;
+        Ok(key)
+    }
+
+    /// The raw bytes of a member name (see [`Scanner::string_raw`]).
+    fn key_raw(&mut self) -> Result<(&'de [u8], bool), ReadError> {
         if self.next() != Some(b'"') {
             return Err(ReadError::NotJson);
         }
-        let key = self.string()?;
+        self.string_raw()
+    }
+
+    /// The `:` after a member name, with the whitespace around it.
+    fn colon(&mut self) -> Result<(), ReadError> {
         self.ws();
         if self.next() != Some(b':') {
             return Err(ReadError::NotJson);
         }
         self.ws();
-        Ok(key)
+        Ok(())
     }
 
     /// A value inside a container at `depth`.
@@ -300,6 +332,14 @@ impl<'de> Scanner<'de> {
     /// A string (RFC 8259 §7), after its opening quote: borrowed from the body when it has no
     /// escape, else decoded into a buffer of the raw length (never reallocated).
     fn string(&mut self) -> Result<Cow<'de, str>, ReadError> {
+        let (raw, escaped) = self.string_raw()?;
+        finish_string(raw, escaped)
+    }
+
+    /// The raw bytes of a string after its opening quote, up to its closing one (consumed), and
+    /// whether they hold an escape. Raw control characters and an unterminated string are
+    /// refused here; escapes and UTF-8 are checked by [`finish_string`].
+    fn string_raw(&mut self) -> Result<(&'de [u8], bool), ReadError> {
         let start = self.i;
         let mut escaped = false;
         loop {
@@ -317,14 +357,7 @@ impl<'de> Scanner<'de> {
                 _ => return Err(ReadError::NotJson),
             }
         }
-        let raw = &self.b[start..self.i - 1];
-        if escaped {
-            decode(raw).map(Cow::Owned)
-        } else {
-            std::str::from_utf8(raw)
-                .map(Cow::Borrowed)
-                .map_err(|_| ReadError::NotJson)
-        }
+        Ok((&self.b[start..self.i - 1], escaped))
     }
 
     /// Skips string bytes that need no attention (not `"`, `\` or a control character), 32 at
@@ -344,11 +377,34 @@ impl<'de> Scanner<'de> {
         }
         self.i += skipped;
         while let Some(c) = self.peek() {
-            if c == b'"' || c == b'\\' || c < 0x20 {
+            if STRING_SPECIAL[usize::from(c)] {
                 break;
             }
             self.i += 1;
         }
+    }
+}
+
+/// The bytes a string scan stops at: `"`, `\` and the control characters.
+const STRING_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c < 0x20 || c == b'"' as usize || c == b'\\' as usize;
+        c += 1;
+    }
+    t
+};
+
+/// A string's value from its raw bytes: borrowed when it has no escape (after the UTF-8
+/// check), else decoded.
+fn finish_string(raw: &[u8], escaped: bool) -> Result<Cow<'_, str>, ReadError> {
+    if escaped {
+        decode(raw).map(Cow::Owned)
+    } else {
+        std::str::from_utf8(raw)
+            .map(Cow::Borrowed)
+            .map_err(|_| ReadError::NotJson)
     }
 }
 
