@@ -87,14 +87,21 @@ impl<'de, const N: usize> Known<'de, N> {
         }
     }
 
-    /// Files one member whose name is `names[i]`.
-    pub(crate) fn put_slot(&mut self, names: &[&'static str; N], i: usize, value: Member<'de>) {
+    /// Counts one member whose name is `names[i]` and gives its slot to fill, or `None` (the
+    /// duplicate noted) when the name came before.
+    #[inline]
+    pub(crate) fn claim_slot(
+        &mut self,
+        names: &[&'static str; N],
+        i: usize,
+    ) -> Option<&mut Option<Member<'de>>> {
         let at = self.count;
         self.count += 1;
         if self.slots[i].is_some() {
             self.known_duplicate.get_or_insert((at, names[i]));
+            None
         } else {
-            self.slots[i] = Some(value);
+            Some(&mut self.slots[i])
         }
     }
 

@@ -73,10 +73,16 @@ pub(crate) fn read_known_into<'de, const N: usize>(
                 None => Name::Other(finish_string(raw, escaped)?),
             };
             s.colon()?;
-            let value = s.value(1)?;
             match name {
-                Name::Slot(i) => known.put_slot(names, i, value),
-                Name::Other(key) => known.put(names, key, value),
+                // Written straight into the slot: no copy of the value on the way.
+                Name::Slot(i) => match known.claim_slot(names, i) {
+                    Some(slot) => *slot = Some(s.top_value()?),
+                    None => drop(s.value(1)?),
+                },
+                Name::Other(key) => {
+                    let value = s.value(1)?;
+                    known.put(names, key, value);
+                }
             }
             s.ws();
             match s.next() {
@@ -183,6 +189,20 @@ impl<'de> Scanner<'de> {
         Ok(())
     }
 
+    /// A member value of the top-level object: [`Scanner::value`] with the common cases inline.
+    #[inline(always)]
+    fn top_value(&mut self) -> Result<Member<'de>, ReadError> {
+        match self.peek() {
+            Some(b'"') => {
+                self.i += 1;
+                let (raw, escaped) = self.string_raw()?;
+                finish_string(raw, escaped).map(Member::Str)
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => self.value(1),
+        }
+    }
+
     /// A value inside a container at `depth`.
     fn value(&mut self, depth: usize) -> Result<Member<'de>, ReadError> {
         match self.peek() {
@@ -262,6 +282,7 @@ impl<'de> Scanner<'de> {
     /// fractions, exponents, `-0` and integers too large for those go through `serde_json`'s own
     /// float reading of the same bytes, so they come out as they always did (and a float out of
     /// `f64`'s range is refused as before).
+    #[inline(always)]
     fn number(&mut self) -> Result<Member<'de>, ReadError> {
         let start = self.i;
         let negative = self.peek() == Some(b'-');
@@ -308,9 +329,7 @@ impl<'de> Scanner<'de> {
                 }
             }
         }
-        serde_json::from_slice::<f64>(&self.b[start..self.i])
-            .map(Member::F64)
-            .map_err(|_| ReadError::NotJson)
+        read_float(&self.b[start..self.i])
     }
 
     fn digits(&mut self) {
@@ -339,6 +358,7 @@ impl<'de> Scanner<'de> {
     /// The raw bytes of a string after its opening quote, up to its closing one (consumed), and
     /// whether they hold an escape. Raw control characters and an unterminated string are
     /// refused here; escapes and UTF-8 are checked by [`finish_string`].
+    #[inline(always)]
     fn string_raw(&mut self) -> Result<(&'de [u8], bool), ReadError> {
         let start = self.i;
         let mut escaped = false;
@@ -398,6 +418,7 @@ const STRING_SPECIAL: [bool; 256] = {
 
 /// A string's value from its raw bytes: borrowed when it has no escape (after the UTF-8
 /// check), else decoded.
+#[inline(always)]
 fn finish_string(raw: &[u8], escaped: bool) -> Result<Cow<'_, str>, ReadError> {
     if escaped {
         decode(raw).map(Cow::Owned)
@@ -408,8 +429,17 @@ fn finish_string(raw: &[u8], escaped: bool) -> Result<Cow<'_, str>, ReadError> {
     }
 }
 
+/// A number that is not a `u64`/`i64`, read by `serde_json` as it always was.
+#[cold]
+fn read_float(number: &[u8]) -> Result<Member<'_>, ReadError> {
+    serde_json::from_slice::<f64>(number)
+        .map(Member::F64)
+        .map_err(|_| ReadError::NotJson)
+}
+
 /// Decodes the raw bytes of a string with escapes (between its quotes, already checked to hold
 /// no raw control character and no unescaped quote). The output is never longer than the input.
+#[cold]
 fn decode(raw: &[u8]) -> Result<String, ReadError> {
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
