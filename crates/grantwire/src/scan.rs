@@ -76,6 +76,11 @@ pub(crate) fn read_known_into<'de, const N: usize>(
             match name {
                 // Written straight into the slot: no copy of the value on the way.
                 Name::Slot(i) => match known.claim_slot(names, i) {
+                    Some(slot) if s.peek() == Some(b'"') => {
+                        s.i += 1;
+                        let (raw, escaped) = s.string_raw()?;
+                        *slot = Some(Member::Str(finish_string(raw, escaped)?));
+                    }
                     Some(slot) => *slot = Some(s.top_value()?),
                     None => drop(s.value(1)?),
                 },
