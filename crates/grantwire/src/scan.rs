@@ -835,7 +835,21 @@ mod tests {
                 }
                 out
             });
-        prop_oneof![pieces, objects, prop::collection::vec(any::<u8>(), 0..32)]
+        // Well-formed objects whose names and values are the tricky pieces.
+        let members = prop::collection::vec(
+            (prop::sample::select(PIECES), prop::sample::select(PIECES)),
+            0..6,
+        )
+        .prop_map(|m| {
+            let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+            format!("{{{}}}", pairs.join(",")).into_bytes()
+        });
+        prop_oneof![
+            pieces,
+            members,
+            objects,
+            prop::collection::vec(any::<u8>(), 0..32)
+        ]
     }
 
     proptest! {
