@@ -43,8 +43,20 @@ impl std::fmt::Debug for Form {
 /// is percent-encoded, so `%20` is read as a space by form decoders and plain percent decoders
 /// alike (RFC 6749 §2.3.1 note).
 fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+    UNRESERVED[usize::from(b)]
 }
+
+/// [`is_unreserved`] as a table, so the encoder's loops have no branch per byte.
+const UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    t
+};
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
@@ -53,6 +65,16 @@ pub fn encoded_len(s: &str) -> usize {
     s.bytes()
         .map(|b| if is_unreserved(b) { 1 } else { 3 })
         .sum()
+}
+
+/// [`encode_into`] when the encoded length is known: a string with nothing to encode is
+/// copied in one go.
+fn encode_sized(out: &mut Vec<u8>, s: &str, encoded: usize) {
+    if encoded == s.len() {
+        out.extend_from_slice(s.as_bytes());
+    } else {
+        encode_into(out, s);
+    }
 }
 
 /// Percent-encodes `s` onto `out` with [`Form`]'s encoding.
@@ -146,12 +168,32 @@ impl Form {
         self.grew += 1;
     }
 
+    /// Appends parameters already encoded (`name=value` pairs joined by `&`, written by
+    /// [`Form::push_pair`] into another form), without the uniqueness check: for a builder that
+    /// encodes its fixed parameters once and copies them into every request.
+    pub(crate) fn push_encoded(&mut self, encoded: &[u8]) {
+        if encoded.is_empty() {
+            return;
+        }
+        let sep = usize::from(self.measured() != 0);
+        if let Some(m) = &mut self.measure {
+            *m += sep + encoded.len();
+            return;
+        }
+        self.reserve_wiping(sep + encoded.len());
+        if sep == 1 {
+            self.body.push(b'&');
+        }
+        self.body.extend_from_slice(encoded);
+    }
+
     /// Appends without the uniqueness check, for parameters the RFCs allow to repeat
     /// (`resource`, `audience`).
     pub(crate) fn push_pair(&mut self, name: &str, value: &str) {
         let len = self.measured();
         let sep = usize::from(len != 0);
-        let needed = sep + encoded_len(name) + 1 + encoded_len(value);
+        let (name_len, value_len) = (encoded_len(name), encoded_len(value));
+        let needed = sep + name_len + 1 + value_len;
         if let Some(m) = &mut self.measure {
             *m += needed;
             return;
@@ -161,9 +203,9 @@ impl Form {
         if sep == 1 {
             self.body.push(b'&');
         }
-        encode_into(&mut self.body, name);
+        encode_sized(&mut self.body, name, name_len);
         self.body.push(b'=');
-        encode_into(&mut self.body, value);
+        encode_sized(&mut self.body, value, value_len);
     }
 
     /// Whether a parameter called `name` is present.

@@ -141,12 +141,39 @@ macro_rules! common_builder_methods {
 /// let req = grant.to_request(&client, &mut Context::new(SystemTime::UNIX_EPOCH, &mut rng)).unwrap();
 /// assert_eq!(req.body(), b"grant_type=client_credentials&scope=read%20write");
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone)]
 pub struct ClientCredentials {
     scope: Option<Scope>,
     audience: Option<String>,
     resources: Vec<String>,
     extras: Extras,
+    /// `grant_type`, `scope`, `audience` and `resource` form-encoded, redone by each setter:
+    /// none is secret, and every request copies them at once.
+    encoded: Vec<u8>,
+}
+
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("scope", &self.scope)
+            .field("audience", &self.audience)
+            .field("resources", &self.resources)
+            .field("extras", &self.extras)
+            .finish()
+    }
+}
+
+impl Default for ClientCredentials {
+    fn default() -> Self {
+        Self {
+            scope: None,
+            audience: None,
+            resources: Vec::new(),
+            extras: Extras::default(),
+            encoded: Vec::new(),
+        }
+        .encode()
+    }
 }
 
 impl ClientCredentials {
@@ -158,18 +185,36 @@ impl ClientCredentials {
     /// The scope to request (RFC 6749 §4.4.2).
     pub fn scope(mut self, scope: Scope) -> Self {
         self.scope = Some(scope).filter(|s| !s.is_empty());
-        self
+        self.encode()
     }
 
     /// The `audience` parameter (Auth0-style APIs).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = Some(audience.into());
-        self
+        self.encode()
     }
 
     /// Adds a `resource` indicator (RFC 8707 §2); may be repeated.
     pub fn resource(mut self, resource: impl Into<String>) -> Self {
         self.resources.push(resource.into());
+        self.encode()
+    }
+
+    /// Encodes the grant's own parameters once (RFC 6749 §4.4.2, RFC 8707 §2), in the order
+    /// every request sends them.
+    fn encode(mut self) -> Self {
+        let mut form = Form::new();
+        form.push_pair("grant_type", "client_credentials");
+        if let Some(s) = &self.scope {
+            form.push_pair("scope", s.as_str());
+        }
+        if let Some(a) = &self.audience {
+            form.push_pair("audience", a);
+        }
+        for r in &self.resources {
+            form.push_pair("resource", r);
+        }
+        self.encoded = form.into_bytes();
         self
     }
 
@@ -196,14 +241,8 @@ impl ClientCredentials {
             &["grant_type", "scope", "audience", "resource"],
             &self.extras.0,
             |form| {
-                form.append("grant_type", "client_credentials")?;
-                if let Some(s) = &self.scope {
-                    form.append("scope", s.as_str())?;
-                }
-                if let Some(a) = &self.audience {
-                    form.append("audience", a)?;
-                }
-                append_repeated(form, "resource", &self.resources)
+                form.push_encoded(&self.encoded);
+                Ok(())
             },
         )
     }

@@ -2,10 +2,7 @@
 //! of each member, duplicate detection, and a redacted snippet for bodies that are not JSON.
 
 use std::borrow::Cow;
-use std::cell::Cell;
-use std::fmt;
 
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// A JSON value as a parser sees it, borrowing strings from the body where it can.
@@ -36,117 +33,6 @@ impl Member<'_> {
     }
 }
 
-/// Depth bookkeeping shared by the visitors: the current depth, the limit, and a flag raised when
-/// the limit was hit (so the caller can tell "too deep" from "not JSON").
-#[derive(Clone, Copy)]
-struct Depth<'a> {
-    depth: usize,
-    limit: usize,
-    too_deep: &'a Cell<bool>,
-}
-
-impl Depth<'_> {
-    fn enter<E: de::Error>(self) -> Result<Self, E> {
-        if self.depth + 1 > self.limit {
-            self.too_deep.set(true);
-            return Err(E::custom("nesting too deep"));
-        }
-        Ok(Self {
-            depth: self.depth + 1,
-            ..self
-        })
-    }
-}
-
-struct MemberVisitor<'a>(Depth<'a>);
-
-impl<'de> Visitor<'de> for MemberVisitor<'_> {
-    type Value = Member<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Member::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Member::Str(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Member::Str(Cow::Owned(v)))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Member::U64(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Member::I64(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Member::F64(v))
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Member::Bool(v))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Member::Null)
-    }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(Member::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let inner = self.0.enter()?;
-        let mut out = Vec::new();
-        while let Some(m) = seq.next_element_seed(MemberSeed(inner))? {
-            out.push(m);
-        }
-        Ok(Member::Array(out))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let inner = self.0.enter()?;
-        let mut obj = serde_json::Map::new();
-        while let Some(k) = map.next_key::<String>()? {
-            let v = map.next_value_seed(MemberSeed(inner))?;
-            obj.insert(k, v.into_value());
-        }
-        Ok(Member::Object(Value::Object(obj)))
-    }
-}
-
-struct MemberSeed<'a>(Depth<'a>);
-
-impl<'de> DeserializeSeed<'de> for MemberSeed<'_> {
-    type Value = Member<'de>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(MemberVisitor(self.0))
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Cow<'de, str>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v))
-    }
-}
-
-struct KeySeed;
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Cow<'de, str>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
 /// The members of a top-level JSON object, in order, names borrowed where possible.
 pub(crate) type Members<'de> = Vec<(Cow<'de, str>, Member<'de>)>;
 
@@ -170,7 +56,7 @@ pub(crate) struct Known<'de, const N: usize> {
 }
 
 impl<'de, const N: usize> Known<'de, N> {
-    fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         Self {
             slots: std::array::from_fn(|_| None),
             known_duplicate: None,
@@ -181,7 +67,12 @@ impl<'de, const N: usize> Known<'de, N> {
     }
 
     /// Files one member.
-    fn put(&mut self, names: &[&'static str; N], key: Cow<'de, str>, value: Member<'de>) {
+    pub(crate) fn put(
+        &mut self,
+        names: &[&'static str; N],
+        key: Cow<'de, str>,
+        value: Member<'de>,
+    ) {
         let at = self.count;
         self.count += 1;
         match names.iter().position(|n| *n == key) {
@@ -193,6 +84,24 @@ impl<'de, const N: usize> Known<'de, N> {
                 self.extra.push((key, value));
                 self.extra_at.push(at);
             }
+        }
+    }
+
+    /// Counts one member whose name is `names[i]` and gives its slot to fill, or `None` (the
+    /// duplicate noted) when the name came before.
+    #[inline]
+    pub(crate) fn claim_slot(
+        &mut self,
+        names: &[&'static str; N],
+        i: usize,
+    ) -> Option<&mut Option<Member<'de>>> {
+        let at = self.count;
+        self.count += 1;
+        if self.slots[i].is_some() {
+            self.known_duplicate.get_or_insert((at, names[i]));
+            None
+        } else {
+            Some(&mut self.slots[i])
         }
     }
 
@@ -250,59 +159,19 @@ impl<'de, const N: usize> Known<'de, N> {
     }
 }
 
-/// Files members straight into a [`Known`] owned by the caller, so the (large) slot table is
-/// never moved through serde's return values.
-struct KnownVisitor<'a, 'de, const N: usize> {
-    names: &'a [&'static str; N],
-    depth: Depth<'a>,
-    out: &'a mut Known<'de, N>,
-}
-
-impl<'de, const N: usize> Visitor<'de> for KnownVisitor<'_, 'de, N> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let inner = self.depth.enter()?;
-        while let Some(k) = map.next_key_seed(KeySeed)? {
-            let v = map.next_value_seed(MemberSeed(inner))?;
-            self.out.put(self.names, k, v);
-        }
-        Ok(())
-    }
-}
-
-/// Reads a top-level JSON object into the slots of `names`, nesting at most `max_depth`.
-pub(crate) fn read_known<'de, const N: usize>(
+/// Reads a top-level JSON object into the slots of `names`, nesting at most `max_depth`
+/// (the scanner in [`crate::scan`]).
+pub(crate) fn read_known_into<'de, const N: usize>(
     body: &'de [u8],
     max_depth: usize,
     names: &[&'static str; N],
-) -> Result<Known<'de, N>, ReadError> {
-    let too_deep = Cell::new(false);
-    let depth = Depth {
-        depth: 0,
-        limit: max_depth,
-        too_deep: &too_deep,
-    };
-    let mut known = Known::empty();
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let visitor = KnownVisitor {
-        names,
-        depth,
-        out: &mut known,
-    };
-    match de::Deserializer::deserialize_map(&mut de, visitor) {
-        Ok(()) => {}
-        Err(_) if too_deep.get() => return Err(ReadError::TooDeep),
-        Err(e) if e.is_data() => return Err(ReadError::NotObject),
-        Err(_) => return Err(ReadError::NotJson),
-    };
-    de.end().map_err(|_| ReadError::NotJson)?;
-    Ok(known)
+    known: &mut Known<'de, N>,
+) -> Result<(), ReadError> {
+    crate::scan::read_known_into(body, max_depth, names, known)
 }
 
 /// How reading a JSON object failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ReadError {
     /// Not JSON at all (syntax error, trailing garbage, empty).
     NotJson,
@@ -359,12 +228,189 @@ pub fn redacted_snippet(body: &[u8]) -> String {
     out.chars().take(SNIPPET_LEN).collect()
 }
 
+/// The serde-based reader the scanner replaced, kept as the reference the scanner is tested
+/// against (same values, same failures).
+#[cfg(test)]
+pub(crate) mod reference {
+    use std::borrow::Cow;
+    use std::cell::Cell;
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+
+    use super::{Known, Member, ReadError};
+
+    /// Depth bookkeeping shared by the visitors: the current depth, the limit, and a flag raised when
+    /// the limit was hit (so the caller can tell "too deep" from "not JSON").
+    #[derive(Clone, Copy)]
+    struct Depth<'a> {
+        depth: usize,
+        limit: usize,
+        too_deep: &'a Cell<bool>,
+    }
+
+    impl Depth<'_> {
+        fn enter<E: de::Error>(self) -> Result<Self, E> {
+            if self.depth + 1 > self.limit {
+                self.too_deep.set(true);
+                return Err(E::custom("nesting too deep"));
+            }
+            Ok(Self {
+                depth: self.depth + 1,
+                ..self
+            })
+        }
+    }
+
+    struct MemberVisitor<'a>(Depth<'a>);
+
+    impl<'de> Visitor<'de> for MemberVisitor<'_> {
+        type Value = Member<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Member::Str(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Member::Str(Cow::Owned(v.to_owned())))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Member::Str(Cow::Owned(v)))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Member::U64(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Member::I64(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Member::F64(v))
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Member::Bool(v))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Member::Null)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(Member::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let inner = self.0.enter()?;
+            let mut out = Vec::new();
+            while let Some(m) = seq.next_element_seed(MemberSeed(inner))? {
+                out.push(m);
+            }
+            Ok(Member::Array(out))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let inner = self.0.enter()?;
+            let mut obj = serde_json::Map::new();
+            while let Some(k) = map.next_key::<String>()? {
+                let v = map.next_value_seed(MemberSeed(inner))?;
+                obj.insert(k, v.into_value());
+            }
+            Ok(Member::Object(Value::Object(obj)))
+        }
+    }
+
+    struct MemberSeed<'a>(Depth<'a>);
+
+    impl<'de> DeserializeSeed<'de> for MemberSeed<'_> {
+        type Value = Member<'de>;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(MemberVisitor(self.0))
+        }
+    }
+
+    struct KeyVisitor;
+
+    impl<'de> Visitor<'de> for KeyVisitor {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a member name")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v))
+        }
+    }
+
+    struct KeySeed;
+
+    impl<'de> DeserializeSeed<'de> for KeySeed {
+        type Value = Cow<'de, str>;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(KeyVisitor)
+        }
+    }
+
+    /// Files members straight into a [`Known`] owned by the caller, so the (large) slot table is
+    /// never moved through serde's return values.
+    struct KnownVisitor<'a, 'de, const N: usize> {
+        names: &'a [&'static str; N],
+        depth: Depth<'a>,
+        out: &'a mut Known<'de, N>,
+    }
+
+    impl<'de, const N: usize> Visitor<'de> for KnownVisitor<'_, 'de, N> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let inner = self.depth.enter()?;
+            while let Some(k) = map.next_key_seed(KeySeed)? {
+                let v = map.next_value_seed(MemberSeed(inner))?;
+                self.out.put(self.names, k, v);
+            }
+            Ok(())
+        }
+    }
+
+    /// Reads a top-level JSON object into the slots of `names`, nesting at most `max_depth`.
+    pub(crate) fn read_known_serde<'de, const N: usize>(
+        body: &'de [u8],
+        max_depth: usize,
+        names: &[&'static str; N],
+    ) -> Result<Known<'de, N>, ReadError> {
+        let too_deep = Cell::new(false);
+        let depth = Depth {
+            depth: 0,
+            limit: max_depth,
+            too_deep: &too_deep,
+        };
+        let mut known = Known::empty();
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let visitor = KnownVisitor {
+            names,
+            depth,
+            out: &mut known,
+        };
+        match de::Deserializer::deserialize_map(&mut de, visitor) {
+            Ok(()) => {}
+            Err(_) if too_deep.get() => return Err(ReadError::TooDeep),
+            Err(e) if e.is_data() => return Err(ReadError::NotObject),
+            Err(_) => return Err(ReadError::NotJson),
+        };
+        de.end().map_err(|_| ReadError::NotJson)?;
+        Ok(known)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn read_object(body: &[u8], max_depth: usize) -> Result<Known<'_, 0>, ReadError> {
-        read_known(body, max_depth, &[])
+        crate::scan::read_known(body, max_depth, &[])
     }
 
     #[test]

@@ -88,6 +88,7 @@ pub mod providers;
 pub mod request;
 pub mod response;
 pub mod revocation;
+mod scan;
 pub mod scope;
 pub mod secret;
 mod server;

@@ -132,6 +132,21 @@ pub(crate) fn read_body<'b, const N: usize>(
     names: &[&'static str; N],
     quirks: &mut Quirks,
 ) -> Result<json::Known<'b, N>, Error> {
+    let mut known = json::Known::empty();
+    read_body_into(r, now, opts, names, quirks, &mut known)?;
+    Ok(known)
+}
+
+/// [`read_body`] into a [`json::Known`] the caller holds (empty), so the slot table is never
+/// moved.
+pub(crate) fn read_body_into<'b, const N: usize>(
+    r: ResponseView<'b>,
+    now: SystemTime,
+    opts: &ParseOptions,
+    names: &[&'static str; N],
+    quirks: &mut Quirks,
+    known: &mut json::Known<'b, N>,
+) -> Result<(), Error> {
     let (status, headers, body) = (r.status, r.headers, r.body);
     if body.len() > opts.max_body_bytes {
         return Err(Error::BodyTooLarge {
@@ -149,12 +164,12 @@ pub(crate) fn read_body<'b, const N: usize>(
         retry_after: retry_after(headers, now),
     };
     let lenient = opts.profile == Profile::Lenient;
-    let known = if lenient && is_form_content_type(headers) {
+    if lenient && is_form_content_type(headers) {
         quirks.add(Quirk::FormEncodedBody);
-        json::Known::from_members(names, json::read_form(body).ok_or_else(not_json)?)
+        *known = json::Known::from_members(names, json::read_form(body).ok_or_else(not_json)?);
     } else {
-        match json::read_known(body, opts.max_depth, names) {
-            Ok(k) => k,
+        match json::read_known_into(body, opts.max_depth, names, known) {
+            Ok(()) => {}
             Err(ReadError::TooDeep) => {
                 return Err(Error::NestingTooDeep {
                     limit: opts.max_depth,
@@ -167,7 +182,7 @@ pub(crate) fn read_body<'b, const N: usize>(
             Err(_) if lenient => match json::read_form(body) {
                 Some(m) if m.iter().any(|(k, _)| k == "access_token" || k == "error") => {
                     quirks.add(Quirk::FormEncodedBody);
-                    json::Known::from_members(names, m)
+                    *known = json::Known::from_members(names, m);
                 }
                 _ => return Err(not_json()),
             },
@@ -187,7 +202,7 @@ pub(crate) fn read_body<'b, const N: usize>(
         let get = |name: &str| known.get(names, name);
         return Err(Error::OAuth(Box::new(error_response(&get, r, now, opts)?)));
     }
-    Ok(known)
+    Ok(())
 }
 
 /// Longest member name kept in [`Error::DuplicateMember`].

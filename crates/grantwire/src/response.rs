@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::error::{bounded_text, ExpiresInProblem};
 use crate::json::{self, Member};
 use crate::parse::{
-    opt_str, read_body, read_scope, success_checks, unexpected_status, ResponseView,
+    opt_str, read_body_into, read_scope, success_checks, unexpected_status, ResponseView,
 };
 use crate::profile::{ParseOptions, Profile, Quirk, Quirks};
 use crate::secret::{AccessToken, RefreshToken, SecretString};
@@ -173,7 +173,8 @@ impl TokenResponse {
         opts: &ParseOptions,
     ) -> Result<Self, Error> {
         let mut quirks = Quirks::default();
-        let known = read_body(r, received_at, opts, &TOKEN_KEYS, &mut quirks)?;
+        let mut known = json::Known::empty();
+        read_body_into(r, received_at, opts, &TOKEN_KEYS, &mut quirks, &mut known)?;
         if !r.status.is_success() {
             return Err(unexpected_status(r, received_at));
         }
@@ -191,7 +192,7 @@ impl TokenResponse {
                 "RFC 6749 §5.1: responses with tokens carry Cache-Control: no-store",
             ));
         }
-        build_token(known, received_at, opts, quirks)
+        build_token(&mut known, received_at, opts, quirks)
     }
 
     /// The access token.
@@ -326,22 +327,32 @@ pub(crate) fn expires_in_secs(
 }
 
 fn build_token(
-    known: json::Known<'_, 10>,
+    known: &mut json::Known<'_, 10>,
     received_at: SystemTime,
     opts: &ParseOptions,
     mut quirks: Quirks,
 ) -> Result<TokenResponse, Error> {
     let strict = opts.profile == Profile::Strict;
-    let json::Known {
-        slots:
-            [access_token, token_type, expires_in, refresh_token, scope, id_token, issued_token_type, _, error_description, error_uri],
-        extra,
-        ..
-    } = known;
-    let mut extra: Map<String, Value> = extra
-        .into_iter()
-        .map(|(k, v)| (k.into_owned(), v.into_value()))
-        .collect();
+    let [access_token, token_type, expires_in, refresh_token, scope, id_token, issued_token_type, _, error_description, error_uri] =
+        &mut known.slots;
+    let (access_token, token_type, expires_in, refresh_token, scope) = (
+        access_token.take(),
+        token_type.take(),
+        expires_in.take(),
+        refresh_token.take(),
+        scope.take(),
+    );
+    let (id_token, issued_token_type, error_description, error_uri) = (
+        id_token.take(),
+        issued_token_type.take(),
+        error_description.take(),
+        error_uri.take(),
+    );
+    let extra_members = std::mem::take(&mut known.extra);
+    let mut extra = Map::new();
+    for (k, v) in extra_members {
+        extra.insert(k.into_owned(), v.into_value());
+    }
     let expires_in = match expires_in {
         Some(v) => expires_in_secs(v, opts, &mut quirks)?,
         None => None,
