@@ -44,7 +44,10 @@ const EXP: &[u8] = b"\"exp\":";
 const JTI: &[u8] = b"\"jti\"";
 /// The longest per-second segment: two 20-digit numbers, or three with `nbf`, their names,
 /// the `,`, two spaces and `"jti"`.
-const SEGMENT_MAX: usize = 3 * 20 + 3 * 7 + 1 + 2 + 5;
+const SEGMENT_MAX: usize = 3 * 20 + 3 * 7 + 1 + 2 + 3 * ALIGN_GROUPS + 5;
+/// At most this many groups of 3 spaces also go before `"jti"` of an HS* assertion, so that
+/// what each assertion MACs (its `jti` and the tail) ends in as few hash blocks as it can.
+const ALIGN_GROUPS: usize = 11;
 /// How many per-second states an HS* assertion keeps: concurrent callers pick one by a random
 /// byte of their `jti` and try the others when it is taken (see [`Constant`]).
 const SHARDS: usize = 4;
@@ -552,7 +555,7 @@ impl ClientAssertion {
         let payload = self.prefix.len()
             + aud
             + 2 // the spaces that align the constant claims
-            + 2 // the spaces that align the per-second ones
+            + 2 + 3 * ALIGN_GROUPS // the spaces that align the per-second ones
             + stamp * if self.nbf { 3 } else { 2 }
             + ",\"jti\":\"".len()
             + 22
@@ -676,7 +679,7 @@ impl ClientAssertion {
                     .constant
                     .get_or_insert_with(|| mac.absorb(constant.encoded.as_bytes()));
                 let mut raw = Vec::with_capacity(SEGMENT_MAX);
-                self.write_segment(&mut raw, iat);
+                self.write_segment(&mut raw, iat, constant.encoded.len());
                 let segment = B64.encode(&raw);
                 let state = base.extend(segment.as_bytes());
                 stale.insert((iat, segment, state))
@@ -750,14 +753,14 @@ impl ClientAssertion {
             len: 0,
             overflow: false,
         };
-        self.write_variable(&mut sink, iat, jti);
+        self.write_variable(&mut sink, iat, jti, constant.len());
         let sink_len = sink.len;
         let mut heap = Vec::new();
         let rest: &[u8] = if sink.overflow {
             // Never regrown (a regrowth would leave an unwiped copy): the variable claims take
             // at most 120 bytes besides the extra ones.
             heap.reserve_exact(self.extra.len() + 128);
-            self.write_variable(&mut heap, iat, jti);
+            self.write_variable(&mut heap, iat, jti, constant.len());
             &heap
         } else {
             &stack[..sink_len]
@@ -775,12 +778,16 @@ impl ClientAssertion {
         out
     }
 
-    /// The per-second segment after the [`Constant`]:
-    /// `exp,"iat":…[,"nbf":…],` + 0–2 spaces + `"jti"`, a multiple of 3 bytes long.
-    fn write_segment(&self, out: &mut impl Sink, iat: i64) {
+    /// The per-second segment after the [`Constant`] (`before` characters of signing input):
+    /// `exp,"iat":…[,"nbf":…],` + spaces + `"jti"`, a multiple of 3 bytes long: 0–2 spaces for
+    /// that, and for an HS* key up to [`ALIGN_GROUPS`] groups of 3 more, the fewest that put
+    /// the rest of the signing input (the `jti` and the tail) in as few hash blocks as any.
+    fn write_segment(&self, out: &mut impl Sink, iat: i64, before: usize) {
         let exp = iat.saturating_add(self.lifetime as i64);
         let stamps = if self.nbf { 2 } else { 1 };
         let len = digits(exp) + stamps * (",\"iat\":".len() + digits(iat)) + 1 + JTI.len();
+        let pad = (3 - len % 3) % 3;
+        let groups = self.align_groups(before + base64_len(len + pad));
         push_u64(out, exp);
         out.put(b",\"iat\":");
         push_u64(out, iat);
@@ -789,8 +796,30 @@ impl ClientAssertion {
             push_u64(out, iat);
         }
         out.put(b",");
-        out.put(&b"  "[..(3 - len % 3) % 3]);
+        out.put(&b"  "[..pad]);
+        for _ in 0..groups {
+            out.put(b"   ");
+        }
         out.put(JTI);
+    }
+
+    /// How many groups of 3 spaces (4 base64 characters each) to add before `"jti"` when the
+    /// signing input before the `jti` block is `start` characters long: for an HMAC (SHA-2
+    /// pads a message with a 1 bit and its 64- or 128-bit length, FIPS 180-4 §5.1), the fewest
+    /// that leave the last inner hash block count as low as any count up to [`ALIGN_GROUPS`];
+    /// 0 for other algorithms.
+    fn align_groups(&self, start: usize) -> usize {
+        let (block, length) = match self.key.algorithm() {
+            Algorithm::HS256 => (64, 8),
+            Algorithm::HS384 | Algorithm::HS512 => (128, 16),
+            _ => return 0,
+        };
+        // The jti block and the base64url of `"`, the extra claims and `}`.
+        let rest = 32 + base64_len(self.extra.len() + 2);
+        let blocks = |k: usize| ((start + 4 * k) % block + rest + 1 + length).div_ceil(block);
+        (0..=ALIGN_GROUPS)
+            .min_by_key(|&k| (blocks(k), k))
+            .unwrap_or(0)
     }
 
     /// `"`, the extra claims and `}`: what follows the `jti` value.
@@ -802,8 +831,8 @@ impl ClientAssertion {
 
     /// What follows the [`Constant`]: the segment, `:"`, the `jti`, the tail, so the whole
     /// payload is `{"iss":…,"sub":…,"aud":…, "exp":…,"iat":…[,"nbf":…], "jti":"…"[,extra]}`.
-    fn write_variable(&self, out: &mut impl Sink, iat: i64, jti: &[u8; 16]) {
-        self.write_segment(out, iat);
+    fn write_variable(&self, out: &mut impl Sink, iat: i64, jti: &[u8; 16], before: usize) {
+        self.write_segment(out, iat, before);
         out.put(b":\"");
         let mut enc = [0u8; 22];
         // 16 bytes encode to exactly 22 base64url characters.

@@ -101,11 +101,36 @@ fn pad(len: usize) -> String {
     " ".repeat((3 - len % 3) % 3)
 }
 
+/// The length of `n` bytes in unpadded base64.
+fn b64_len(n: usize) -> usize {
+    (n * 4).div_ceil(3)
+}
+
+/// The SHA-2 blocks the HMAC's inner hash spends on the last `rest` characters of a signing
+/// input when they start at character `start`: the message, a 1 bit and the 64- or 128-bit
+/// length (FIPS 180-4 §5.1).
+fn last_blocks(alg: Algorithm, start: usize, rest: usize) -> usize {
+    let (block, length) = if alg == Algorithm::HS256 {
+        (64, 8)
+    } else {
+        (128, 16)
+    };
+    (start % block + rest + 1 + length).div_ceil(block)
+}
+
 /// The payload the documented layout gives for these claims, written out independently of the
 /// crate: `{"iss":…,"sub":…,"aud":…,` + 0-2 spaces + `"exp":` (a multiple of 3 bytes), then
 /// `exp,"iat":…[,"nbf":…],` + 0-2 spaces + `"jti"` (a multiple of 3 bytes), then
-/// `:"jti"`, the extra claims and `}`.
-fn expected_payload(id: &str, claims: &serde_json::Value, extra: &str) -> String {
+/// `:"jti"`, the extra claims and `}`. Before `"jti"` go also up to 11 groups of 3 spaces: the
+/// fewest with which the HMAC spends as few blocks on the rest (`:"jti"…}`, 24 + 2 + extra
+/// bytes) as with any count up to 11. `header` is the length of the header segment.
+fn expected_payload(
+    alg: Algorithm,
+    header: usize,
+    id: &str,
+    claims: &serde_json::Value,
+    extra: &str,
+) -> String {
     let mut p = format!(r#"{{"iss":"{id}","sub":"{id}","aud":"{AUD}","#);
     p += &pad(p.len() + r#""exp":"#.len());
     p += r#""exp":"#;
@@ -115,6 +140,16 @@ fn expected_payload(id: &str, claims: &serde_json::Value, extra: &str) -> String
     }
     segment += ",";
     segment += &pad(segment.len() + r#""jti""#.len());
+    let start = header + 1 + b64_len(p.len() + segment.len() + r#""jti""#.len());
+    let rest = 32 + b64_len(extra.len() + 2);
+    let groups = (0..=11)
+        .find(|&k| {
+            (0..=11).all(|j| {
+                last_blocks(alg, start + 4 * k, rest) <= last_blocks(alg, start + 4 * j, rest)
+            })
+        })
+        .unwrap();
+    segment += &"   ".repeat(groups);
     p += &segment;
     p += &format!(r#""jti":{}{extra}}}"#, claims["jti"]);
     p
@@ -169,7 +204,7 @@ fn check(backend: Backend, alg: Algorithm, id: &str, extra: &str, jwt: &str, wha
     let claims: serde_json::Value = serde_json::from_str(&payload).unwrap();
     assert_eq!(
         payload,
-        expected_payload(id, &claims, extra),
+        expected_payload(alg, input.find('.').unwrap(), id, &claims, extra),
         "{what}: not the documented layout"
     );
     let start = format!(r#"{{"iss":"{id}","sub":"{id}","aud":"{AUD}","#);
