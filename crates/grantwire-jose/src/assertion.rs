@@ -48,9 +48,27 @@ const SEGMENT_MAX: usize = 3 * 20 + 3 * 7 + 1 + 2 + 3 * ALIGN_GROUPS + 5;
 /// At most this many groups of 3 spaces also go before `"jti"` of an HS* assertion, so that
 /// what each assertion MACs (its `jti` and the tail) ends in as few hash blocks as it can.
 const ALIGN_GROUPS: usize = 11;
-/// How many per-second states an HS* assertion keeps: concurrent callers pick one by a random
-/// byte of their `jti` and try the others when it is taken (see [`Constant`]).
+/// How many per-second states an HS* assertion keeps: each thread starts at its own (see
+/// [`home_slot`]) and tries the others when it is taken (see [`Constant`]).
 const SHARDS: usize = 4;
+
+/// The slot a thread tries first: threads take the slots in turn as they first mint, so that up
+/// to [`SHARDS`] threads rarely meet on one, and one thread keeps using the same state (warm in
+/// its cache).
+fn home_slot() -> usize {
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local!(static HOME: Cell<Option<usize>> = const { Cell::new(None) });
+    HOME.with(|home| match home.get() {
+        Some(slot) => slot,
+        None => {
+            let slot = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+            home.set(Some(slot));
+            slot
+        }
+    })
+}
 
 const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti"];
 
@@ -152,9 +170,20 @@ struct Constant {
 struct Slot {
     /// The HMAC state after [`Constant::encoded`].
     constant: Option<Box<dyn MacState>>,
-    /// The second it was last used for, the base64url of that second's segment and the HMAC
-    /// state after it.
-    second: Option<(i64, String, Box<dyn MacState>)>,
+    /// The second it was last used for, [`Second`] for it.
+    second: Option<Second>,
+}
+
+/// A slot's cache for one second.
+struct Second {
+    iat: i64,
+    /// The signing input up to the `jti` block ([`Constant::encoded`] and the segment), then
+    /// [`Constant::tail`]: what goes before and after the 32 `jti` characters, side by side.
+    text: String,
+    /// Where the tail starts in `text`.
+    start: usize,
+    /// The HMAC state after `text[..start]`.
+    state: Box<dyn MacState>,
 }
 
 impl fmt::Debug for ClientAssertion {
@@ -245,11 +274,16 @@ fn base64_len(n: usize) -> usize {
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/// The base64url character of bits `shift..shift + 6` of `v` (RFC 4648 §5).
+#[inline(always)]
+fn sextet(v: u32, shift: u32) -> u8 {
+    ALPHABET[(v >> shift) as usize & 63]
+}
+
 /// Writes the unpadded base64url of `src` (RFC 4648 §5, RFC 7515 §2) to the start of `dst`,
 /// which holds at least [`base64_len`] of it, and returns the length written: for the few
 /// fixed-size pieces of the per-assertion path, without the general encoder's setup.
 fn b64_into(src: &[u8], dst: &mut [u8]) -> usize {
-    let sextet = |v: u32, shift: u32| ALPHABET[(v >> shift) as usize & 63];
     let mut groups = src.chunks_exact(3);
     let mut n = 0;
     for g in &mut groups {
@@ -272,6 +306,28 @@ fn b64_into(src: &[u8], dst: &mut [u8]) -> usize {
     }
 }
 
+/// [`b64_into`] inlined, for the fixed-size pieces (the compiler unrolls it).
+#[inline(always)]
+fn b64_groups<const N: usize>(src: &[u8; N], dst: &mut [u8]) {
+    let mut groups = src.chunks_exact(3);
+    for (g, out) in (&mut groups).zip(dst.chunks_exact_mut(4)) {
+        let v = u32::from(g[0]) << 16 | u32::from(g[1]) << 8 | u32::from(g[2]);
+        out.copy_from_slice(&[sextet(v, 18), sextet(v, 12), sextet(v, 6), sextet(v, 0)]);
+    }
+    let n = N / 3 * 4;
+    match (groups.remainder(), dst.get_mut(n..)) {
+        ([a], Some(out)) if out.len() >= 2 => {
+            let v = u32::from(*a) << 16;
+            out[..2].copy_from_slice(&[sextet(v, 18), sextet(v, 12)]);
+        }
+        ([a, b], Some(out)) if out.len() >= 3 => {
+            let v = u32::from(*a) << 16 | u32::from(*b) << 8;
+            out[..3].copy_from_slice(&[sextet(v, 18), sextet(v, 12), sextet(v, 6)]);
+        }
+        _ => {}
+    }
+}
+
 /// `bytes` (base64url characters) as a `&str`.
 fn ascii(bytes: &[u8]) -> Result<&str, Error> {
     std::str::from_utf8(bytes).map_err(|_| Error::SigningFailed {
@@ -282,6 +338,7 @@ fn ascii(bytes: &[u8]) -> Result<&str, Error> {
 
 /// Wipes a stack buffer that held part of an assertion. Through the slice: zeroize's slice
 /// impl is one `fill` behind an optimization barrier, its array impl one volatile store a byte.
+#[inline(always)]
 fn wipe(buf: &mut [u8]) {
     buf.zeroize();
 }
@@ -607,25 +664,35 @@ impl ClientAssertion {
             _ => None,
         };
         let jwt = match cached {
-            Some(jwt) => jwt,
-            // Another audience than the first (CalledEndpoint at a second endpoint), a key
-            // without a prefix MAC, or every slot taken by another thread: the same bytes from
-            // scratch.
-            None => {
-                let fresh;
-                let constant = if *constant.audience == *audience {
-                    &**constant
-                } else {
-                    fresh = self.build_constant(audience, false);
-                    &fresh
-                };
-                let input = self.signing_input(&constant.encoded, iat, &jti);
-                wipe(&mut jti);
-                self.key.finish(into_string(input)?, entropy)?
-            }
+            Some(jwt) => Ok(jwt),
+            None => self.mint_from_scratch(constant, audience, iat, &jti, entropy),
         };
         wipe(&mut jti);
-        Ok(SecretString::new(jwt))
+        Ok(SecretString::new(jwt?))
+    }
+
+    /// [`ClientAssertion::mint`] without a cached MAC state: for another audience than the
+    /// first (CalledEndpoint at a second endpoint), a key without a prefix MAC, or when every
+    /// slot is taken by another thread. The same bytes.
+    #[cold]
+    #[inline(never)]
+    fn mint_from_scratch(
+        &self,
+        constant: &Constant,
+        audience: &str,
+        iat: i64,
+        jti: &[u8; 16],
+        entropy: &mut dyn Entropy,
+    ) -> Result<String, Error> {
+        let fresh;
+        let constant = if *constant.audience == *audience {
+            constant
+        } else {
+            fresh = self.build_constant(audience, false);
+            &fresh
+        };
+        let input = self.signing_input(&constant.encoded, iat, jti);
+        self.key.finish(into_string(input)?, entropy)
     }
 
     /// [`ClientAssertion::mint`] for an HS* key from the MAC state of a free slot: `None` when
@@ -642,11 +709,11 @@ impl ClientAssertion {
         // jti alone (see `Constant`).
         let mut block = [0u8; 24];
         block[..2].copy_from_slice(b":\"");
-        b64_into(jti, &mut block[2..]);
+        b64_groups(jti, &mut block[2..]);
         let mut chars = [0u8; 32];
-        b64_into(&block, &mut chars);
+        b64_groups(&block, &mut chars);
         wipe(&mut block);
-        let first = usize::from(jti[0]);
+        let first = home_slot();
         let mut jwt = None;
         for k in 0..SHARDS {
             let mut guard = match slots[(first + k) % SHARDS].try_lock() {
@@ -672,28 +739,20 @@ impl ClientAssertion {
         iat: i64,
         chars: &[u8; 32],
     ) -> Result<String, Error> {
-        let (_, segment, state) = match slot.second {
-            Some(ref second) if second.0 == iat => second,
-            ref mut stale => {
-                let base = slot
-                    .constant
-                    .get_or_insert_with(|| mac.absorb(constant.encoded.as_bytes()));
-                let mut raw = Vec::with_capacity(SEGMENT_MAX);
-                self.write_segment(&mut raw, iat, constant.encoded.len());
-                let segment = B64.encode(&raw);
-                let state = base.extend(segment.as_bytes());
-                stale.insert((iat, segment, state))
-            }
+        let second = match slot.second {
+            Some(ref second) if second.iat == iat => second,
+            ref mut stale => stale.insert(self.second(&mut slot.constant, constant, mac, iat)),
         };
-        let start = constant.encoded.len() + segment.len();
-        let signed = start + chars.len() + constant.tail.len();
+        let (prefix, tail) = second.text.split_at(second.start);
+        let signed = second.text.len() + chars.len();
         let mut out = String::with_capacity(signed + 1 + base64_len(self.key.signature_len()));
-        out.push_str(&constant.encoded);
-        out.push_str(segment);
+        out.push_str(prefix);
         out.push_str(ascii(chars)?);
-        out.push_str(&constant.tail);
+        out.push_str(tail);
         let mut tag = [0u8; MAX_TAG];
-        let n = state.finish(&out.as_bytes()[start..], &mut tag);
+        let n = second
+            .state
+            .finish(&out.as_bytes()[prefix.len()..], &mut tag);
         let mut sig = [0u8; 88];
         let m = b64_into(&tag[..n], &mut sig);
         out.push('.');
@@ -701,6 +760,36 @@ impl ClientAssertion {
         wipe(&mut tag);
         wipe(&mut sig);
         Ok(out)
+    }
+
+    /// A slot's entry for second `iat`, from the slot's state after the [`Constant`] (computed
+    /// first if need be).
+    #[cold]
+    #[inline(never)]
+    fn second(
+        &self,
+        base: &mut Option<Box<dyn MacState>>,
+        constant: &Constant,
+        mac: &dyn PrefixMac,
+        iat: i64,
+    ) -> Second {
+        let base = base.get_or_insert_with(|| mac.absorb(constant.encoded.as_bytes()));
+        let mut raw = Vec::with_capacity(SEGMENT_MAX);
+        self.write_segment(&mut raw, iat, constant.encoded.len());
+        let mut text = String::with_capacity(
+            constant.encoded.len() + base64_len(SEGMENT_MAX) + constant.tail.len(),
+        );
+        text.push_str(&constant.encoded);
+        B64.encode_string(&raw, &mut text);
+        let state = base.extend(&text.as_bytes()[constant.encoded.len()..]);
+        let start = text.len();
+        text.push_str(&constant.tail);
+        Second {
+            iat,
+            text,
+            start,
+            state,
+        }
     }
 
     /// Prepares one assertion for `audience` at `now`, with a `jti` from `entropy`, for a
@@ -1023,5 +1112,31 @@ impl PrivateKeyJwt {
             });
         }
         Ok(Self(ClientAssertion::new(client_id, key)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_small_base64url_encoders_match_the_base64_crate() {
+        let bytes: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for len in 0..=66 {
+            for start in [0, 1, 2, 100, 250, 400] {
+                let src = &bytes[start..start + len];
+                let mut out = [0u8; 88];
+                let n = b64_into(src, &mut out);
+                assert_eq!(&out[..n], B64.encode(src).as_bytes(), "{len} at {start}");
+            }
+        }
+        let jti: [u8; 16] = std::array::from_fn(|i| (i as u8).wrapping_mul(97) ^ 0xf3);
+        let mut out = [0u8; 22];
+        b64_groups(&jti, &mut out);
+        assert_eq!(&out[..], B64.encode(jti).as_bytes());
+        let block: [u8; 24] = std::array::from_fn(|i| 255 - i as u8 * 11);
+        let mut out = [0u8; 32];
+        b64_groups(&block, &mut out);
+        assert_eq!(&out[..], B64.encode(block).as_bytes());
     }
 }
