@@ -42,12 +42,12 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(300);
 const EXP: &[u8] = b"\"exp\":";
 /// The name of the claim after the per-second ones.
 const JTI: &[u8] = b"\"jti\"";
-/// The longest per-second segment: two 20-digit numbers, or three with `nbf`, their names,
+/// The longest per-second segment: two 19-digit numbers, or three with `nbf`, their names,
 /// the `,`, two spaces and `"jti"`.
-const SEGMENT_MAX: usize = 3 * 20 + 3 * 7 + 1 + 2 + 3 * ALIGN_GROUPS + 5;
+const SEGMENT_MAX: usize = 3 * 19 + 3 * 7 + 1 + 2 + 3 * ALIGN_GROUPS + 5;
 /// At most this many groups of 3 spaces also go before `"jti"` of an HS* assertion, so that
 /// what each assertion MACs (its `jti` and the tail) ends in as few hash blocks as it can.
-const ALIGN_GROUPS: usize = 11;
+const ALIGN_GROUPS: usize = 8;
 /// How many per-second states an HS* assertion keeps: each thread starts at its own (see
 /// [`home_slot`]) and tries the others when it is taken (see [`Constant`]).
 const SHARDS: usize = 4;
@@ -597,9 +597,11 @@ impl ClientAssertion {
 
     /// An upper bound of the length of an assertion for `audience` minted by
     /// [`ClientAssertion::mint`]: exact but for the three timestamps, counted at their widest
-    /// (20 digits), so a request body sized with it never grows.
+    /// (19 digits, `i64::MAX`), and the spaces before `"jti"`, counted at their most, so a
+    /// request body sized with it never grows.
     pub fn max_assertion_len(&self, audience: &str) -> usize {
-        const NUMBER: usize = 20;
+        // The timestamps are non-negative `i64` values (`iat` is checked, `exp` saturates).
+        const NUMBER: usize = 19;
         let aud = 2 + audience
             .bytes()
             .map(|b| match b {

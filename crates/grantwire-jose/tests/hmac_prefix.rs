@@ -121,9 +121,9 @@ fn last_blocks(alg: Algorithm, start: usize, rest: usize) -> usize {
 /// The payload the documented layout gives for these claims, written out independently of the
 /// crate: `{"iss":…,"sub":…,"aud":…,` + 0-2 spaces + `"exp":` (a multiple of 3 bytes), then
 /// `exp,"iat":…[,"nbf":…],` + 0-2 spaces + `"jti"` (a multiple of 3 bytes), then
-/// `:"jti"`, the extra claims and `}`. Before `"jti"` go also up to 11 groups of 3 spaces: the
+/// `:"jti"`, the extra claims and `}`. Before `"jti"` go also up to 8 groups of 3 spaces: the
 /// fewest with which the HMAC spends as few blocks on the rest (`:"jti"…}`, 24 + 2 + extra
-/// bytes) as with any count up to 11. `header` is the length of the header segment.
+/// bytes) as with any count up to 8. `header` is the length of the header segment.
 fn expected_payload(
     alg: Algorithm,
     header: usize,
@@ -142,9 +142,9 @@ fn expected_payload(
     segment += &pad(segment.len() + r#""jti""#.len());
     let start = header + 1 + b64_len(p.len() + segment.len() + r#""jti""#.len());
     let rest = 32 + b64_len(extra.len() + 2);
-    let groups = (0..=11)
+    let groups = (0..=8)
         .find(|&k| {
-            (0..=11).all(|j| {
+            (0..=8).all(|j| {
                 last_blocks(alg, start + 4 * k, rest) <= last_blocks(alg, start + 4 * j, rest)
             })
         })
