@@ -150,7 +150,8 @@ pub struct ClientAssertion {
 ///
 /// The payload is laid out so that what changes falls on whole base64 groups (3 bytes):
 /// `{"iss":…,"sub":…,"aud":…,` + 0–2 spaces + `"exp":` (constant), then
-/// `…,"iat":…[,"nbf":…],` + 0–2 spaces + `"jti"` (changes once a second), then `:"` and the 22
+/// `…,"iat":…[,"nbf":…],` + spaces + `"jti"` (changes once a second; the spaces: see
+/// `write_segment`), then `:"` and the 22
 /// characters of the `jti` (24 bytes: 32 base64 characters of their own), then `"`, the extra
 /// claims and `}` (constant again). RFC 7519 §7.1 step 1 and RFC 8259 §2 allow the whitespace
 /// after the `,`. So an HS* assertion absorbs the first part once, the second once a second
