@@ -11,7 +11,7 @@
 //! attacker could use). [`ClientAssertion::without_client_id_param`] leaves it out.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, TryLockError};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
@@ -22,7 +22,7 @@ use grantwire::{
 use zeroize::Zeroize as _;
 
 use crate::alg::Algorithm;
-use crate::backend::MacState;
+use crate::backend::{MacState, PrefixMac, MAX_TAG};
 use crate::error::Error;
 use crate::material::B64;
 use crate::remote::PreparedAssertion;
@@ -40,6 +40,35 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(300);
 
 /// The name of the first claim after the constant ones.
 const EXP: &[u8] = b"\"exp\":";
+/// The name of the claim after the per-second ones.
+const JTI: &[u8] = b"\"jti\"";
+/// The longest per-second segment: two 19-digit numbers, or three with `nbf`, their names,
+/// the `,`, two spaces and `"jti"`.
+const SEGMENT_MAX: usize = 3 * 19 + 3 * 7 + 1 + 2 + 3 * ALIGN_GROUPS + 5;
+/// At most this many groups of 3 spaces also go before `"jti"` of an HS* assertion, so that
+/// what each assertion MACs (its `jti` and the tail) ends in as few hash blocks as it can.
+const ALIGN_GROUPS: usize = 8;
+/// How many per-second states an HS* assertion keeps: each thread starts at its own (see
+/// [`home_slot`]) and tries the others when it is taken (see [`Constant`]).
+const SHARDS: usize = 4;
+
+/// The slot a thread tries first: threads take the slots in turn as they first mint, so that up
+/// to [`SHARDS`] threads rarely meet on one, and one thread keeps using the same state (warm in
+/// its cache).
+fn home_slot() -> usize {
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local!(static HOME: Cell<Option<usize>> = const { Cell::new(None) });
+    HOME.with(|home| match home.get() {
+        Some(slot) => slot,
+        None => {
+            let slot = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+            home.set(Some(slot));
+            slot
+        }
+    })
+}
 
 const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti"];
 
@@ -108,22 +137,54 @@ pub struct ClientAssertion {
     lifetime: u64,
     nbf: bool,
     client_id_param: bool,
-    /// The constant start of the signing input for the first audience minted for.
-    constant: OnceLock<Constant>,
+    /// The constant start of the signing input for the first audience minted for (shared by
+    /// clones; every option that changes the bytes after it resets it).
+    constant: OnceLock<Arc<Constant>>,
 }
 
 /// What every assertion for one audience shares: the signing input up to the `exp` value,
-/// `base64url(header) "." base64url({"iss":…,"sub":…,"aud":…, "exp":)`, and for an HS* key of
-/// a built-in backend the HMAC state after absorbing it. Only `exp`, `iat` (`nbf`) and `jti`
-/// change between assertions; they and the extra claims follow, so each assertion encodes and
-/// MACs only its own ~70 bytes. Computed when the first assertion for an audience is minted
-/// (the audience comes from the server value at request time) and reset by the options that
-/// change the header.
-#[derive(Clone)]
+/// `base64url(header) "." base64url({"iss":…,"sub":…,"aud":…, "exp":)`, the base64url of the
+/// claims after the `jti` value, and for an HS* key of a built-in backend the per-second MAC
+/// states. Computed when the first assertion for an audience is minted (the audience comes from
+/// the server value at request time) and reset by every option that changes the bytes.
+///
+/// The payload is laid out so that what changes falls on whole base64 groups (3 bytes):
+/// `{"iss":…,"sub":…,"aud":…,` + 0–2 spaces + `"exp":` (constant), then
+/// `…,"iat":…[,"nbf":…],` + spaces + `"jti"` (changes once a second; the spaces: see
+/// `write_segment`), then `:"` and the 22
+/// characters of the `jti` (24 bytes: 32 base64 characters of their own), then `"`, the extra
+/// claims and `}` (constant again). RFC 7519 §7.1 step 1 and RFC 8259 §2 allow the whitespace
+/// after the `,`. So an HS* assertion absorbs the first part once, the second once a second
+/// per shard, and per call MACs only the 32 `jti` characters and the tail.
 struct Constant {
     audience: Box<str>,
     encoded: String,
-    mac: Option<Arc<dyn MacState>>,
+    /// base64url(`"` extra `}`): it starts on a group boundary.
+    tail: String,
+    /// HS* keys: [`SHARDS`] slots, each behind its own lock (aws-lc-rs's HMAC context is `Send`
+    /// but not `Sync`), held while one assertion is built and MACed.
+    slots: Option<[Mutex<Slot>; SHARDS]>,
+}
+
+/// One shard of an HS* assertion's MAC cache.
+#[derive(Default)]
+struct Slot {
+    /// The HMAC state after [`Constant::encoded`].
+    constant: Option<Box<dyn MacState>>,
+    /// The second it was last used for, [`Second`] for it.
+    second: Option<Second>,
+}
+
+/// A slot's cache for one second.
+struct Second {
+    iat: i64,
+    /// The signing input up to the `jti` block ([`Constant::encoded`] and the segment), then
+    /// [`Constant::tail`]: what goes before and after the 32 `jti` characters, side by side.
+    text: String,
+    /// Where the tail starts in `text`.
+    start: usize,
+    /// The HMAC state after `text[..start]`.
+    state: Box<dyn MacState>,
 }
 
 impl fmt::Debug for ClientAssertion {
@@ -212,6 +273,84 @@ fn base64_len(n: usize) -> usize {
     (n * 4).div_ceil(3)
 }
 
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// The base64url character of bits `shift..shift + 6` of `v` (RFC 4648 §5).
+#[inline(always)]
+fn sextet(v: u32, shift: u32) -> u8 {
+    ALPHABET[(v >> shift) as usize & 63]
+}
+
+/// Writes the unpadded base64url of `src` (RFC 4648 §5, RFC 7515 §2) to the start of `dst`,
+/// which holds at least [`base64_len`] of it, and returns the length written: for the few
+/// fixed-size pieces of the per-assertion path, without the general encoder's setup.
+fn b64_into(src: &[u8], dst: &mut [u8]) -> usize {
+    let mut groups = src.chunks_exact(3);
+    let mut n = 0;
+    for g in &mut groups {
+        let v = u32::from(g[0]) << 16 | u32::from(g[1]) << 8 | u32::from(g[2]);
+        dst[n..n + 4].copy_from_slice(&[sextet(v, 18), sextet(v, 12), sextet(v, 6), sextet(v, 0)]);
+        n += 4;
+    }
+    match *groups.remainder() {
+        [a] => {
+            let v = u32::from(a) << 16;
+            dst[n..n + 2].copy_from_slice(&[sextet(v, 18), sextet(v, 12)]);
+            n + 2
+        }
+        [a, b] => {
+            let v = u32::from(a) << 16 | u32::from(b) << 8;
+            dst[n..n + 3].copy_from_slice(&[sextet(v, 18), sextet(v, 12), sextet(v, 6)]);
+            n + 3
+        }
+        _ => n,
+    }
+}
+
+/// [`b64_into`] inlined, for the fixed-size pieces (the compiler unrolls it).
+#[inline(always)]
+fn b64_groups<const N: usize>(src: &[u8; N], dst: &mut [u8]) {
+    let mut groups = src.chunks_exact(3);
+    for (g, out) in (&mut groups).zip(dst.chunks_exact_mut(4)) {
+        let v = u32::from(g[0]) << 16 | u32::from(g[1]) << 8 | u32::from(g[2]);
+        out.copy_from_slice(&[sextet(v, 18), sextet(v, 12), sextet(v, 6), sextet(v, 0)]);
+    }
+    let n = N / 3 * 4;
+    match (groups.remainder(), dst.get_mut(n..)) {
+        ([a], Some(out)) if out.len() >= 2 => {
+            let v = u32::from(*a) << 16;
+            out[..2].copy_from_slice(&[sextet(v, 18), sextet(v, 12)]);
+        }
+        ([a, b], Some(out)) if out.len() >= 3 => {
+            let v = u32::from(*a) << 16 | u32::from(*b) << 8;
+            out[..3].copy_from_slice(&[sextet(v, 18), sextet(v, 12), sextet(v, 6)]);
+        }
+        _ => {}
+    }
+}
+
+/// `bytes` (base64url characters) as a `&str`.
+fn ascii(bytes: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(bytes).map_err(|_| Error::SigningFailed {
+        backend: "grantwire-jose",
+        reason: "the assertion is not ASCII",
+    })
+}
+
+/// Wipes a stack buffer that held part of an assertion. Through the slice: zeroize's slice
+/// impl is one `fill` behind an optimization barrier, its array impl one volatile store a byte.
+#[inline(always)]
+fn wipe(buf: &mut [u8]) {
+    buf.zeroize();
+}
+
+/// The number of decimal digits of `v` (its sign not counted).
+fn digits(v: i64) -> usize {
+    v.unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |d| d as usize + 1)
+}
+
 /// Appends the base64url of `bytes` (RFC 7515 §2) to `out`, encoded in place: `out` must have
 /// the room, so that it never reallocates and leaves a copy of a credential behind.
 fn push_b64(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -231,6 +370,18 @@ fn into_string(bytes: Vec<u8>) -> Result<String, Error> {
             reason: "the assertion is not ASCII",
         }
     })
+}
+
+/// The seconds since 1970 of `now`; an error before 1970.
+fn checked_unix(now: SystemTime) -> Result<i64, Error> {
+    let iat = unix(now);
+    if iat < 0 {
+        return Err(Error::InvalidOption {
+            name: "now",
+            reason: "the time passed in is before 1970",
+        });
+    }
+    Ok(iat)
 }
 
 /// Appends a non-negative integer in decimal (cheaper than the `fmt` machinery); a negative
@@ -300,7 +451,8 @@ impl ClientAssertion {
         out.put(EXP);
     }
 
-    /// The [`Constant`] for `audience`; with `mac`, the HMAC state after it too.
+    /// The [`Constant`] for `audience`; with `mac`, the slots of the per-second MAC states too
+    /// (filled when first used).
     fn build_constant(&self, audience: &str, mac: bool) -> Constant {
         let mut claims = Vec::with_capacity(self.prefix.len() + audience.len() + 12);
         self.constant_claims(&mut claims, audience);
@@ -309,14 +461,15 @@ impl ClientAssertion {
         encoded.push_str(&self.header.encoded);
         encoded.push('.');
         B64.encode_string(&claims, &mut encoded);
-        let mac = match self.key.prefix_mac() {
-            Some(m) if mac => Some(Arc::from(m.absorb(encoded.as_bytes()))),
-            _ => None,
-        };
+        let mut tail = Vec::with_capacity(self.extra.len() + 2);
+        self.write_tail(&mut tail);
+        let slots = (mac && self.key.prefix_mac().is_some())
+            .then(|| std::array::from_fn(|_| Mutex::new(Slot::default())));
         Constant {
             audience: audience.into(),
             encoded,
-            mac,
+            tail: B64.encode(tail),
+            slots,
         }
     }
 
@@ -335,12 +488,14 @@ impl ClientAssertion {
             });
         }
         self.lifetime = lifetime.as_secs();
+        self.constant = OnceLock::new();
         Ok(self)
     }
 
     /// Adds `nbf` = now.
     pub fn with_nbf(mut self) -> Self {
         self.nbf = true;
+        self.constant = OnceLock::new();
         self
     }
 
@@ -379,6 +534,7 @@ impl ClientAssertion {
         self.extra.push(':');
         self.extra.push_str(&value.to_string());
         self.extra_names.push(name.to_owned());
+        self.constant = OnceLock::new();
         Ok(self)
     }
 
@@ -442,9 +598,11 @@ impl ClientAssertion {
 
     /// An upper bound of the length of an assertion for `audience` minted by
     /// [`ClientAssertion::mint`]: exact but for the three timestamps, counted at their widest
-    /// (20 digits), so a request body sized with it never grows.
+    /// (19 digits, `i64::MAX`), and the spaces before `"jti"`, counted at their most, so a
+    /// request body sized with it never grows.
     pub fn max_assertion_len(&self, audience: &str) -> usize {
-        const NUMBER: usize = 20;
+        // The timestamps are non-negative `i64` values (`iat` is checked, `exp` saturates).
+        const NUMBER: usize = 19;
         let aud = 2 + audience
             .bytes()
             .map(|b| match b {
@@ -457,6 +615,7 @@ impl ClientAssertion {
         let payload = self.prefix.len()
             + aud
             + 2 // the spaces that align the constant claims
+            + 2 + 3 * ALIGN_GROUPS // the spaces that align the per-second ones
             + stamp * if self.nbf { 3 } else { 2 }
             + ",\"jti\":\"".len()
             + 22
@@ -495,30 +654,145 @@ impl ClientAssertion {
         now: SystemTime,
         entropy: &mut dyn Entropy,
     ) -> Result<SecretString, Error> {
-        let fresh;
-        let constant = match self
+        let iat = checked_unix(now)?;
+        let constant = self
             .constant
-            .get_or_init(|| self.build_constant(audience, true))
-        {
-            c if *c.audience == *audience => c,
-            // Another audience than the first (CalledEndpoint at a second endpoint): the same
-            // bytes from scratch.
-            _ => {
-                fresh = self.build_constant(audience, false);
-                &fresh
+            .get_or_init(|| Arc::new(self.build_constant(audience, true)));
+        let mut jti = [0u8; 16];
+        entropy.fill_bytes(&mut jti);
+        let cached = match (&constant.slots, self.key.prefix_mac()) {
+            (Some(slots), Some(mac)) if *constant.audience == *audience => {
+                self.mint_cached(constant, slots, mac, iat, &jti)
             }
+            _ => None,
         };
-        let mut input = self.signing_input(constant, now, entropy)?;
-        let jwt = match &constant.mac {
-            Some(mac) => {
-                let sig = mac.finish(&input[constant.encoded.len()..]);
-                input.push(b'.');
-                push_b64(&mut input, sig.as_bytes());
-                into_string(input)?
-            }
-            None => self.key.finish(into_string(input)?, entropy)?,
+        let jwt = match cached {
+            Some(jwt) => Ok(jwt),
+            None => self.mint_from_scratch(constant, audience, iat, &jti, entropy),
         };
-        Ok(SecretString::new(jwt))
+        wipe(&mut jti);
+        Ok(SecretString::new(jwt?))
+    }
+
+    /// [`ClientAssertion::mint`] without a cached MAC state: for another audience than the
+    /// first (CalledEndpoint at a second endpoint), a key without a prefix MAC, or when every
+    /// slot is taken by another thread. The same bytes.
+    #[cold]
+    #[inline(never)]
+    fn mint_from_scratch(
+        &self,
+        constant: &Constant,
+        audience: &str,
+        iat: i64,
+        jti: &[u8; 16],
+        entropy: &mut dyn Entropy,
+    ) -> Result<String, Error> {
+        let fresh;
+        let constant = if *constant.audience == *audience {
+            constant
+        } else {
+            fresh = self.build_constant(audience, false);
+            &fresh
+        };
+        let input = self.signing_input(&constant.encoded, iat, jti);
+        self.key.finish(into_string(input)?, entropy)
+    }
+
+    /// [`ClientAssertion::mint`] for an HS* key from the MAC state of a free slot: `None` when
+    /// every slot is taken.
+    fn mint_cached(
+        &self,
+        constant: &Constant,
+        slots: &[Mutex<Slot>; SHARDS],
+        mac: &dyn PrefixMac,
+        iat: i64,
+        jti: &[u8; 16],
+    ) -> Option<String> {
+        // `:"` and the jti's 22 characters: 24 bytes, 32 base64 characters that depend on the
+        // jti alone (see `Constant`).
+        let mut block = [0u8; 24];
+        block[..2].copy_from_slice(b":\"");
+        b64_groups(jti, &mut block[2..]);
+        let mut chars = [0u8; 32];
+        b64_groups(&block, &mut chars);
+        wipe(&mut block);
+        let first = home_slot();
+        let mut jwt = None;
+        for k in 0..SHARDS {
+            let mut guard = match slots[(first + k) % SHARDS].try_lock() {
+                Ok(guard) => guard,
+                // A slot is only ever replaced whole: a panic elsewhere leaves it usable.
+                Err(TryLockError::Poisoned(e)) => e.into_inner(),
+                Err(TryLockError::WouldBlock) => continue,
+            };
+            jwt = self.mint_in(&mut guard, constant, mac, iat, &chars).ok();
+            break;
+        }
+        wipe(&mut chars);
+        jwt
+    }
+
+    /// The assertion from `slot`: its state for second `iat` (brought up to date first) MACs
+    /// the `jti` characters and the tail.
+    fn mint_in(
+        &self,
+        slot: &mut Slot,
+        constant: &Constant,
+        mac: &dyn PrefixMac,
+        iat: i64,
+        chars: &[u8; 32],
+    ) -> Result<String, Error> {
+        let second = match slot.second {
+            Some(ref second) if second.iat == iat => second,
+            ref mut stale => stale.insert(self.second(&mut slot.constant, constant, mac, iat)),
+        };
+        let (prefix, tail) = second.text.split_at(second.start);
+        let signed = second.text.len() + chars.len();
+        let mut out = String::with_capacity(signed + 1 + base64_len(self.key.signature_len()));
+        out.push_str(prefix);
+        out.push_str(ascii(chars)?);
+        out.push_str(tail);
+        let mut tag = [0u8; MAX_TAG];
+        let n = second
+            .state
+            .finish(&out.as_bytes()[prefix.len()..], &mut tag);
+        let mut sig = [0u8; 88];
+        let m = b64_into(&tag[..n], &mut sig);
+        out.push('.');
+        out.push_str(ascii(&sig[..m])?);
+        wipe(&mut tag);
+        wipe(&mut sig);
+        Ok(out)
+    }
+
+    /// A slot's entry for second `iat`, from the slot's state after the [`Constant`] (computed
+    /// first if need be).
+    #[cold]
+    #[inline(never)]
+    fn second(
+        &self,
+        base: &mut Option<Box<dyn MacState>>,
+        constant: &Constant,
+        mac: &dyn PrefixMac,
+        iat: i64,
+    ) -> Second {
+        let base = base.get_or_insert_with(|| mac.absorb(constant.encoded.as_bytes()));
+        let mut raw = Vec::with_capacity(SEGMENT_MAX);
+        self.write_segment(&mut raw, iat, constant.encoded.len());
+        let mut text = String::with_capacity(
+            constant.encoded.len() + base64_len(SEGMENT_MAX) + constant.tail.len(),
+        );
+        text.push_str(&constant.encoded);
+        B64.encode_string(&raw, &mut text);
+        let state = base.extend(&text.as_bytes()[constant.encoded.len()..]);
+        let start = text.len();
+        text.push_str(&constant.tail);
+        Second {
+            iat,
+            text,
+            start,
+            state,
+        }
     }
 
     /// Prepares one assertion for `audience` at `now`, with a `jti` from `entropy`, for a
@@ -549,7 +823,11 @@ impl ClientAssertion {
         now: SystemTime,
         entropy: &mut dyn Entropy,
     ) -> Result<PreparedAssertion, Error> {
-        let input = self.signing_input(&self.build_constant(audience, false), now, entropy)?;
+        let iat = checked_unix(now)?;
+        let mut jti = [0u8; 16];
+        entropy.fill_bytes(&mut jti);
+        let input = self.signing_input(&self.build_constant(audience, false).encoded, iat, &jti);
+        wipe(&mut jti);
         Ok(PreparedAssertion::new(
             &self.key,
             into_string(input)?,
@@ -557,77 +835,103 @@ impl ClientAssertion {
         ))
     }
 
-    /// `header.payload` (base64url, RFC 7515 §7.1) at `now`: the `constant` start, then the
-    /// rest of the claims, sized for the signature that will be appended.
-    fn signing_input(
-        &self,
-        constant: &Constant,
-        now: SystemTime,
-        entropy: &mut dyn Entropy,
-    ) -> Result<Vec<u8>, Error> {
-        let iat = unix(now);
-        if iat < 0 {
-            return Err(Error::InvalidOption {
-                name: "now",
-                reason: "the time passed in is before 1970",
-            });
-        }
-        let mut jti = [0u8; 16];
-        entropy.fill_bytes(&mut jti);
+    /// `header.payload` (base64url, RFC 7515 §7.1) at second `iat` with `jti`: `constant`
+    /// (the encoded start, [`Constant::encoded`]), then the rest of the claims, sized for the
+    /// signature that will be appended.
+    fn signing_input(&self, constant: &str, iat: i64, jti: &[u8; 16]) -> Vec<u8> {
         let mut stack = [0u8; 256];
         let mut sink = StackSink {
             buf: &mut stack,
             len: 0,
             overflow: false,
         };
-        self.write_variable(&mut sink, iat, &jti);
+        self.write_variable(&mut sink, iat, jti, constant.len());
         let sink_len = sink.len;
         let mut heap = Vec::new();
         let rest: &[u8] = if sink.overflow {
             // Never regrown (a regrowth would leave an unwiped copy): the variable claims take
-            // at most 110 bytes besides the extra ones.
+            // at most 120 bytes besides the extra ones.
             heap.reserve_exact(self.extra.len() + 128);
-            self.write_variable(&mut heap, iat, &jti);
+            self.write_variable(&mut heap, iat, jti, constant.len());
             &heap
         } else {
             &stack[..sink_len]
         };
-        jti.zeroize();
         // Exactly the final size: the assertion is zeroized on drop, capacity included.
         let mut out = Vec::with_capacity(
-            constant.encoded.len()
-                + base64_len(rest.len())
-                + 1
-                + base64_len(self.key.signature_len()),
+            constant.len() + base64_len(rest.len()) + 1 + base64_len(self.key.signature_len()),
         );
-        out.extend_from_slice(constant.encoded.as_bytes());
+        out.extend_from_slice(constant.as_bytes());
         push_b64(&mut out, rest);
         // The claims are part of a credential: no copy outlives this call (only the bytes
         // written need wiping; the rest of the buffer was never touched).
         stack[..sink_len].zeroize();
         heap.zeroize();
-        Ok(out)
+        out
     }
 
-    /// What follows the [`Constant`]: `exp,"iat":…[,"nbf":…],"jti":"…"[,extra]}`, so the whole
-    /// payload is `{"iss":…,"sub":…,"aud":…, "exp":…,"iat":…[,"nbf":…],"jti":…[,extra]}`.
-    fn write_variable(&self, out: &mut impl Sink, iat: i64, jti: &[u8; 16]) {
-        push_u64(out, iat.saturating_add(self.lifetime as i64));
+    /// The per-second segment after the [`Constant`] (`before` characters of signing input):
+    /// `exp,"iat":…[,"nbf":…],` + spaces + `"jti"`, a multiple of 3 bytes long: 0–2 spaces for
+    /// that, and for an HS* key up to [`ALIGN_GROUPS`] groups of 3 more, the fewest that put
+    /// the rest of the signing input (the `jti` and the tail) in as few hash blocks as any.
+    fn write_segment(&self, out: &mut impl Sink, iat: i64, before: usize) {
+        let exp = iat.saturating_add(self.lifetime as i64);
+        let stamps = if self.nbf { 2 } else { 1 };
+        let len = digits(exp) + stamps * (",\"iat\":".len() + digits(iat)) + 1 + JTI.len();
+        let pad = (3 - len % 3) % 3;
+        let groups = self.align_groups(before + base64_len(len + pad));
+        push_u64(out, exp);
         out.put(b",\"iat\":");
         push_u64(out, iat);
         if self.nbf {
             out.put(b",\"nbf\":");
             push_u64(out, iat);
         }
-        out.put(b",\"jti\":\"");
-        let mut enc = [0u8; 22];
-        // 16 bytes encode to exactly 22 base64url characters.
-        let n = B64.encode_slice(jti, &mut enc).unwrap_or(0);
-        out.put(&enc[..n]);
-        enc.zeroize();
+        out.put(b",");
+        out.put(&b"  "[..pad]);
+        for _ in 0..groups {
+            out.put(b"   ");
+        }
+        out.put(JTI);
+    }
+
+    /// How many groups of 3 spaces (4 base64 characters each) to add before `"jti"` when the
+    /// signing input before the `jti` block is `start` characters long: for an HMAC (SHA-2
+    /// pads a message with a 1 bit and its 64- or 128-bit length, FIPS 180-4 §5.1), the fewest
+    /// that leave the last inner hash block count as low as any count up to [`ALIGN_GROUPS`];
+    /// 0 for other algorithms.
+    fn align_groups(&self, start: usize) -> usize {
+        let (block, length) = match self.key.algorithm() {
+            Algorithm::HS256 => (64, 8),
+            Algorithm::HS384 | Algorithm::HS512 => (128, 16),
+            _ => return 0,
+        };
+        // The jti block and the base64url of `"`, the extra claims and `}`.
+        let rest = 32 + base64_len(self.extra.len() + 2);
+        let blocks = |k: usize| ((start + 4 * k) % block + rest + 1 + length).div_ceil(block);
+        (0..=ALIGN_GROUPS)
+            .min_by_key(|&k| (blocks(k), k))
+            .unwrap_or(0)
+    }
+
+    /// `"`, the extra claims and `}`: what follows the `jti` value.
+    fn write_tail(&self, out: &mut impl Sink) {
         out.put(b"\"");
         out.put(self.extra.as_bytes());
         out.put(b"}");
+    }
+
+    /// What follows the [`Constant`]: the segment, `:"`, the `jti`, the tail, so the whole
+    /// payload is `{"iss":…,"sub":…,"aud":…, "exp":…,"iat":…[,"nbf":…], "jti":"…"[,extra]}`.
+    fn write_variable(&self, out: &mut impl Sink, iat: i64, jti: &[u8; 16], before: usize) {
+        self.write_segment(out, iat, before);
+        out.put(b":\"");
+        let mut enc = [0u8; 22];
+        // 16 bytes encode to exactly 22 base64url characters.
+        let n = b64_into(jti, &mut enc);
+        out.put(&enc[..n]);
+        wipe(&mut enc);
+        self.write_tail(out);
     }
 
     fn authenticate_inner(
@@ -811,5 +1115,31 @@ impl PrivateKeyJwt {
             });
         }
         Ok(Self(ClientAssertion::new(client_id, key)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_small_base64url_encoders_match_the_base64_crate() {
+        let bytes: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for len in 0..=66 {
+            for start in [0, 1, 2, 100, 250, 400] {
+                let src = &bytes[start..start + len];
+                let mut out = [0u8; 88];
+                let n = b64_into(src, &mut out);
+                assert_eq!(&out[..n], B64.encode(src).as_bytes(), "{len} at {start}");
+            }
+        }
+        let jti: [u8; 16] = std::array::from_fn(|i| (i as u8).wrapping_mul(97) ^ 0xf3);
+        let mut out = [0u8; 22];
+        b64_groups(&jti, &mut out);
+        assert_eq!(&out[..], B64.encode(jti).as_bytes());
+        let block: [u8; 24] = std::array::from_fn(|i| 255 - i as u8 * 11);
+        let mut out = [0u8; 32];
+        b64_groups(&block, &mut out);
+        assert_eq!(&out[..], B64.encode(block).as_bytes());
     }
 }

@@ -162,18 +162,29 @@
 //! HMAC state (`hmac` 0.12 has no zeroization) is not wiped; aws-lc-rs clears key memory when
 //! it frees it; ring offers no zeroization of its key objects. Those unwiped objects live as
 //! long as the [`SigningKey`] (and its clones, which share them). The same holds for the HMAC
-//! state an HS* [`ClientAssertion`] keeps after absorbing its constant header and claims
-//! (below): it is as secret as the key and wiped exactly like the backend's own key object.
-//! The claims of each assertion are written to a stack buffer that is wiped once encoded.
+//! states an HS* [`ClientAssertion`] keeps after absorbing its constant header and claims and,
+//! once a second, its time claims (below): they are as secret as the key and wiped exactly like
+//! the backend's own key object. The claims of each assertion are written to stack buffers that
+//! are wiped once encoded.
 //!
 //! ## HS* assertions from an absorbed prefix
-//! Between two assertions for one audience only `exp`, `iat` (`nbf`), `jti` change. The claims
-//! before them, `{"iss":…,"sub":…,"aud":…, "exp":`, are padded with 0 to 2 spaces before
-//! `"exp"` (RFC 7519 §7.1 allows whitespace) to a multiple of 3 bytes, so their base64url
-//! never changes; the first assertion for an audience stores the signing input up to there
-//! and, for HS* keys, the HMAC state after absorbing it. Each later assertion encodes and MACs
-//! only its own ~70 bytes from a copy of that state. The bytes are those of a signer that
-//! MACs the whole signing input (`tests/hmac_prefix.rs` checks it on every backend).
+//! Between two assertions for one audience only `exp`, `iat` (`nbf`) and `jti` change, and the
+//! first two only once a second. The payload is laid out so that each part that changes at its
+//! own pace fills whole base64 groups (3 bytes), with spaces after a `,` (RFC 7519 §7.1 and
+//! RFC 8259 §2 allow whitespace there): `{"iss":…,"sub":…,"aud":…,` + 0–2 spaces + `"exp":`
+//! (constant), then `…,"iat":…[,"nbf":…],` + spaces + `"jti"` (once a second), then `:"` and the
+//! 22 `jti` characters (24 bytes of their own), then `"`, the extra claims and `}`. Before
+//! `"jti"` of an HS* assertion go 0–2 spaces for the alignment and up to 8 groups of 3 more, the
+//! fewest that make the per-assertion rest end in as few SHA-2 blocks as any count up to 8.
+//! The first assertion for an audience stores the signing input up to `"exp":` and, for HS*
+//! keys, the HMAC state after it; once a second the state also absorbs the time claims. Each
+//! assertion then encodes its `jti` and MACs only it and the tail (35 characters without extra
+//! claims) from a copy of that state: one inner and one outer SHA-256 block for HS256 where the
+//! alignment allows, against five for an HMAC of a ~230-character signing input. The states sit
+//! in four slots behind their own locks (aws-lc-rs's HMAC context is not `Sync`); each thread
+//! starts at its own slot and, when all four are taken, signs from scratch. The bytes are those
+//! of a signer that MACs the whole signing input (`tests/hmac_prefix.rs` checks it on every
+//! backend, across seconds and from several threads).
 //!
 //! ## Bounded work
 //! Key inputs are capped at 64 KiB ([`key::MAX_KEY_INPUT`]), JWK sets at 256 KiB, RSA moduli at

@@ -12,24 +12,6 @@ fn modulus_len(pair: &RsaKeyPair) -> usize {
     pair.public_modulus_len()
 }
 
-/// aws-lc-rs's HMAC context is `Send` but not `Sync` (it wraps a C `HMAC_CTX`), so the shared
-/// state sits behind a mutex held only while it is copied (a memcpy in AWS-LC); the copy is
-/// finished outside the lock. AWS-LC cleanses the context when it is dropped.
-struct MacState(std::sync::Mutex<hmac::Context>);
-
-impl super::MacState for MacState {
-    fn finish(&self, rest: &[u8]) -> Signature {
-        // A poisoned lock still holds a valid context: cloning it never leaves it half-written.
-        let mut ctx = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        ctx.update(rest);
-        Signature::from_slice(ctx.sign().as_ref())
-    }
-}
-
-fn mac_state(ctx: hmac::Context) -> Box<dyn super::MacState> {
-    Box::new(MacState(std::sync::Mutex::new(ctx)))
-}
-
 fn ec_signer(alg: Algorithm, ec: &EcPrivate) -> Result<Box<dyn JwsSigner>, Error> {
     let fixed = match alg {
         Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED_SIGNING,

@@ -48,18 +48,34 @@ pub trait JwsSigner: Send + Sync {
 
 /// A keyed MAC that absorbs a constant message prefix once: HS* client assertions change only
 /// after their constant header and claims, so the HMAC state after those bytes is computed
-/// when the first assertion for an audience is minted and cloned for every later one
-/// (`crate::assertion`). Every backend's HMAC signer offers it.
+/// when the first assertion for an audience is minted, extended once a second by the `exp`,
+/// `iat` (`nbf`) segment, and copied for every assertion (`crate::assertion`). Every
+/// backend's HMAC signer offers it.
 pub(crate) trait PrefixMac: Send + Sync {
     /// The MAC state after absorbing `prefix`.
     fn absorb(&self, prefix: &[u8]) -> Box<dyn MacState>;
 }
 
-/// A MAC state that has absorbed a constant prefix ([`PrefixMac::absorb`]).
-pub(crate) trait MacState: Send + Sync {
-    /// The MAC of `prefix || rest` from a copy of this state: byte for byte what the backend's
-    /// one-shot HMAC of the whole message gives.
-    fn finish(&self, rest: &[u8]) -> Signature;
+/// The largest HMAC tag (HS512).
+pub(crate) const MAX_TAG: usize = 64;
+
+/// A MAC state that has absorbed a constant prefix ([`PrefixMac::absorb`]). Only `Send`:
+/// aws-lc-rs's HMAC context is not `Sync`, so callers share it behind a lock.
+pub(crate) trait MacState: Send {
+    /// A copy of this state that has also absorbed `more`.
+    fn extend(&self, more: &[u8]) -> Box<dyn MacState>;
+
+    /// Writes the MAC of `prefix || rest`, computed from a copy of this state, to the start of
+    /// `tag` and returns its length: byte for byte what the backend's one-shot HMAC of the
+    /// whole message gives.
+    fn finish(&self, rest: &[u8], tag: &mut [u8; MAX_TAG]) -> usize;
+}
+
+/// Copies a computed tag to the start of `out` and returns its length.
+pub(crate) fn put_tag(tag: &[u8], out: &mut [u8; MAX_TAG]) -> usize {
+    let n = tag.len().min(MAX_TAG);
+    out[..n].copy_from_slice(&tag[..n]);
+    n
 }
 
 /// Bytes kept inline: every HMAC and ECDSA signature (P-521: 132 bytes).

@@ -10,21 +10,6 @@ fn modulus_len(pair: &RsaKeyPair) -> usize {
     pair.public().modulus_len()
 }
 
-/// ring's HMAC context is plain data (`Sync`): shared as it is, cloned per message.
-struct MacState(hmac::Context);
-
-impl super::MacState for MacState {
-    fn finish(&self, rest: &[u8]) -> Signature {
-        let mut ctx = self.0.clone();
-        ctx.update(rest);
-        Signature::from_slice(ctx.sign().as_ref())
-    }
-}
-
-fn mac_state(ctx: hmac::Context) -> Box<dyn super::MacState> {
-    Box::new(MacState(ctx))
-}
-
 fn ec_signer(alg: Algorithm, ec: &EcPrivate) -> Result<Box<dyn JwsSigner>, Error> {
     if alg == Algorithm::ES512 {
         return Ok(Box::new(P521Signer::new(&ec.d, &ec.point, NAME)?));

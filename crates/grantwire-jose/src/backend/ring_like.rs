@@ -1,8 +1,7 @@
 //! What the `ring` and `aws-lc-rs` backends share. aws-lc-rs copies ring's API, so one body of
 //! code serves both: [`ring_like!`] expands it inside each backend module over that module's
 //! library. Each backend writes only where the libraries differ: `modulus_len` (how the RSA
-//! key pair reports its size), `mac_state` (aws-lc-rs's HMAC context is not `Sync`),
-//! `ec_signer` and `ec_verify` (ring has no P-521 and wants an RNG
+//! key pair reports its size), `ec_signer` and `ec_verify` (ring has no P-521 and wants an RNG
 //! to load an ECDSA key; aws-lc-rs signs P-521 itself).
 
 /// Expands the shared half of a ring-like backend: the algorithm tables, the HMAC, RSA, ECDSA
@@ -69,14 +68,28 @@ macro_rules! ring_like {
         }
 
         /// The HMAC key of [`super::PrefixMac`]; the state after a prefix is the library's
-        /// `hmac::Context`, wrapped by the backend's `mac_state`.
+        /// `hmac::Context` (`Send`; not `Sync` in aws-lc-rs, which wraps a C `HMAC_CTX`).
         struct HmacPrefix(hmac::Key);
 
         impl super::PrefixMac for HmacPrefix {
             fn absorb(&self, prefix: &[u8]) -> Box<dyn super::MacState> {
                 let mut ctx = hmac::Context::with_key(&self.0);
                 ctx.update(prefix);
-                mac_state(ctx)
+                Box::new(ctx)
+            }
+        }
+
+        impl super::MacState for hmac::Context {
+            fn extend(&self, more: &[u8]) -> Box<dyn super::MacState> {
+                let mut ctx = self.clone();
+                ctx.update(more);
+                Box::new(ctx)
+            }
+
+            fn finish(&self, rest: &[u8], tag: &mut [u8; super::MAX_TAG]) -> usize {
+                let mut ctx = self.clone();
+                ctx.update(rest);
+                super::put_tag(ctx.sign().as_ref(), tag)
             }
         }
 

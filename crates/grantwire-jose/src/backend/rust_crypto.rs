@@ -112,8 +112,23 @@ impl super::PrefixMac for HmacSigner {
 }
 
 impl super::MacState for HmacSigner {
-    fn finish(&self, rest: &[u8]) -> Signature {
-        self.mac(rest)
+    fn extend(&self, more: &[u8]) -> Box<dyn super::MacState> {
+        Box::new(self.chain(more))
+    }
+
+    fn finish(&self, rest: &[u8], tag: &mut [u8; super::MAX_TAG]) -> usize {
+        use super::put_tag;
+        match self {
+            HmacSigner::S256(m) => {
+                put_tag(&m.clone().chain_update(rest).finalize().into_bytes(), tag)
+            }
+            HmacSigner::S384(m) => {
+                put_tag(&m.clone().chain_update(rest).finalize().into_bytes(), tag)
+            }
+            HmacSigner::S512(m) => {
+                put_tag(&m.clone().chain_update(rest).finalize().into_bytes(), tag)
+            }
+        }
     }
 }
 
