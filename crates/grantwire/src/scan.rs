@@ -8,7 +8,7 @@
 //! every other number through `serde_json`'s own float reading), and fails the same way
 //! ([`ReadError`]); a differential property test holds it to that. What it saves is the serde
 //! machinery: no visitor per member, no scratch buffer for strings without escapes, and a string
-//! scan that tests eight bytes at a time.
+//! scan that tests 32 bytes at a time.
 //!
 //! Work is linear in the body: every byte is looked at a bounded number of times, nesting is
 //! bounded by the caller's depth limit (and by 127, `serde_json`'s own recursion limit, so the
