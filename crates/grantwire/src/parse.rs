@@ -85,7 +85,15 @@ pub(crate) fn content_type(headers: &HeaderMap) -> Option<&str> {
 }
 
 pub(crate) fn is_json_content_type(headers: &HeaderMap) -> bool {
-    content_type(headers).is_some_and(|ct| {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return false;
+    };
+    // The common value, compared as bytes: no UTF-8 check, split or trim (the general path
+    // below gives the same answer for it).
+    if value.as_bytes().eq_ignore_ascii_case(b"application/json") {
+        return true;
+    }
+    value.to_str().ok().is_some_and(|ct| {
         let essence = ct.split(';').next().unwrap_or("").trim();
         essence.eq_ignore_ascii_case("application/json")
             || (essence.len() > 5

@@ -123,8 +123,9 @@ impl SecretRequest {
     /// A request from its parts. The body is wiped when the request is dropped. The
     /// `Authorization` header, if any, is marked sensitive.
     pub fn new(method: Method, uri: Uri, mut headers: HeaderMap, body: Vec<u8>) -> Self {
-        if let http::header::Entry::Occupied(mut entry) = headers.entry(AUTHORIZATION) {
-            for value in entry.iter_mut() {
+        // A walk over the few entries a built request has is cheaper than a hashed lookup.
+        for (name, value) in headers.iter_mut() {
+            if name == AUTHORIZATION {
                 value.set_sensitive(true);
             }
         }

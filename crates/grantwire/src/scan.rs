@@ -8,7 +8,7 @@
 //! every other number through `serde_json`'s own float reading), and fails the same way
 //! ([`ReadError`]); a differential property test holds it to that. What it saves is the serde
 //! machinery: no visitor per member, no scratch buffer for strings without escapes, and a string
-//! scan that tests eight bytes at a time.
+//! scan that tests 32 bytes at a time.
 //!
 //! Work is linear in the body: every byte is looked at a bounded number of times, nesting is
 //! bounded by the caller's depth limit (and by 127, `serde_json`'s own recursion limit, so the
@@ -387,15 +387,32 @@ impl<'de> Scanner<'de> {
 
     /// Skips string bytes that need no attention (not `"`, `\` or a control character), 32 at
     /// a time while it can: the test of a whole chunk has no early exit, so the compiler turns
-    /// it into a few vector comparisons.
+    /// it into a few vector comparisons. In the chunk that holds the stop, the first byte to
+    /// stop at is found 8 bytes at a time ([`stop_bytes`]); only a body's last bytes (fewer
+    /// than 32) go one by one.
+    #[inline(always)]
     fn skip_plain(&mut self) {
         let rest = &self.b[self.i..];
         let mut skipped = 0;
         for chunk in rest.chunks_exact(32) {
+            // `c ^ 2 <= 0x20` is `c < 0x20 || c == b'"'` (0x22 ^ 2 is 0x20; flipping bit 1
+            // keeps every other byte below 0x20 or above it): one comparison fewer.
             let special = chunk.iter().fold(0u8, |acc, &c| {
-                acc | u8::from(c == b'"') | u8::from(c == b'\\') | u8::from(c < 0x20)
+                acc | u8::from((c ^ 0x02) <= 0x20) | u8::from(c == b'\\')
             });
             if special != 0 {
+                for word in chunk.chunks_exact(8) {
+                    let mut w = [0u8; 8];
+                    w.copy_from_slice(word);
+                    let stops = stop_bytes(u64::from_le_bytes(w));
+                    if stops != 0 {
+                        self.i += skipped + (stops.trailing_zeros() / 8) as usize;
+                        return;
+                    }
+                    skipped += 8;
+                }
+                // Not reached (the chunk holds a stop); the byte loop below finds it anyway.
+                skipped -= 32;
                 break;
             }
             skipped += 32;
@@ -408,6 +425,21 @@ impl<'de> Scanner<'de> {
             self.i += 1;
         }
     }
+}
+
+/// Bit 7 set in the byte of `w` (little-endian) that is the first `"`, `\` or control
+/// character, and possibly in bytes after it, none before it: the classic "has a zero byte"
+/// test (`(x - 0x01..) & !x & 0x80..`, whose lowest flag is exact) applied to `w ^ '"'`,
+/// `w ^ '\\'`, and as "has a byte below 0x20" to `w` itself.
+fn stop_bytes(w: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let quote = w ^ (LO * u64::from(b'"'));
+    let backslash = w ^ (LO * u64::from(b'\\'));
+    let zero_quote = quote.wrapping_sub(LO) & !quote;
+    let zero_backslash = backslash.wrapping_sub(LO) & !backslash;
+    let control = w.wrapping_sub(LO * 0x20) & !w;
+    (zero_quote | zero_backslash | control) & HI
 }
 
 /// The bytes a string scan stops at: `"`, `\` and the control characters.
@@ -850,6 +882,53 @@ mod tests {
             objects,
             prop::collection::vec(any::<u8>(), 0..32)
         ]
+    }
+
+    /// The index of the first byte `skip_plain` must stop at, by the table.
+    fn first_stop(bytes: &[u8]) -> Option<usize> {
+        bytes.iter().position(|&c| STRING_SPECIAL[usize::from(c)])
+    }
+
+    #[test]
+    fn stop_bytes_flags_exactly_the_first_stop_of_a_word() {
+        // Every byte value at every position, after plain bytes and before every kind of byte
+        // (a stop after the first one must not move it, a byte >= 0x80 before it must not stop).
+        for pos in 0..8 {
+            for v in 0..=255u8 {
+                for fill_before in [b'a', 0x7F, 0x80, 0xFF, b' '] {
+                    for fill_after in [b'a', b'"', 0x00, 0xFF] {
+                        let mut w = [fill_before; 8];
+                        w[pos] = v;
+                        for b in &mut w[pos + 1..] {
+                            *b = fill_after;
+                        }
+                        let stops = stop_bytes(u64::from_le_bytes(w));
+                        let got = (stops != 0).then(|| (stops.trailing_zeros() / 8) as usize);
+                        assert_eq!(got, first_stop(&w), "{w:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn skip_plain_stops_at_the_first_stop_at_every_offset() {
+        // Every byte value after 0 to 79 plain bytes (whole 32-byte chunks, the 8-byte words
+        // inside the chunk that holds the stop, and the byte-by-byte tail).
+        for len in 0..80 {
+            for v in 0..=255u8 {
+                let mut body = vec![b'x'; len];
+                body.push(v);
+                body.extend_from_slice(&[b'"'; 40]);
+                let mut s = Scanner {
+                    b: &body,
+                    i: 0,
+                    max_depth: 1,
+                };
+                s.skip_plain();
+                assert_eq!(Some(s.i), first_stop(&body), "len {len}, byte {v:#x}");
+            }
+        }
     }
 
     proptest! {

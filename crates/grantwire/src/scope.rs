@@ -146,7 +146,9 @@ impl Scope {
         let mut tokens = 0usize;
         let mut normalized = true;
         let mut prev_space = true;
-        for &c in b {
+        // Where the first tokens start, for the duplicate check (no second split).
+        let mut starts = [0usize; PAIRWISE_MAX];
+        for (at, &c) in b.iter().enumerate() {
             if c == b' ' {
                 if prev_space {
                     normalized = false;
@@ -154,6 +156,9 @@ impl Scope {
                 prev_space = true;
             } else if is_scope_char(c) {
                 if prev_space {
+                    if let Some(start) = starts.get_mut(tokens) {
+                        *start = at;
+                    }
                     tokens += 1;
                     if tokens > Self::MAX_TOKENS {
                         return Err(too_many());
@@ -171,7 +176,7 @@ impl Scope {
         if !normalized {
             return Self::parse(&s);
         }
-        if tokens > 1 && has_duplicate(b, tokens) {
+        if tokens > 1 && has_duplicate(b, &starts, tokens) {
             return Self::parse(&s);
         }
         Ok(Scope(s))
@@ -189,16 +194,17 @@ fn too_many() -> Error {
 /// comparisons, no allocation); beyond, by sorting.
 const PAIRWISE_MAX: usize = 16;
 
-/// Whether the normalized scope `b` (tokens separated by single spaces) repeats a token.
-/// O(n log n) comparisons.
-fn has_duplicate(b: &[u8], tokens: usize) -> bool {
+/// Whether the normalized scope `b` (`tokens` tokens separated by single spaces) repeats a
+/// token. Up to [`PAIRWISE_MAX`] tokens, `starts` holds where each begins (a token ends one
+/// byte before the next begins); beyond, they are split and sorted: O(n log n) comparisons.
+fn has_duplicate(b: &[u8], starts: &[usize; PAIRWISE_MAX], tokens: usize) -> bool {
     if tokens <= PAIRWISE_MAX {
-        let mut table: [&[u8]; PAIRWISE_MAX] = [&[]; PAIRWISE_MAX];
-        for (slot, t) in table.iter_mut().zip(b.split(|&c| c == b' ')) {
-            *slot = t;
-        }
-        let seen = &table[..tokens];
-        return (1..tokens).any(|i| seen[..i].contains(&seen[i]));
+        let starts = &starts[..tokens];
+        let token = |i: usize| &b[starts[i]..starts.get(i + 1).map_or(b.len(), |&next| next - 1)];
+        return (1..tokens).any(|i| {
+            let t = token(i);
+            (0..i).any(|j| token(j) == t)
+        });
     }
     let mut all: Vec<&[u8]> = b.split(|&c| c == b' ').collect();
     all.sort_unstable();
@@ -263,5 +269,39 @@ mod tests {
             "a b c"
         );
         assert!(Scope::from_owned("x\ty".into()).is_err());
+    }
+
+    #[test]
+    fn from_owned_agrees_with_parse_on_every_small_scope() {
+        // Tokens that are prefixes of one another, every sequence of one to four of them, and
+        // lists around the pairwise limit with a repeat at each end.
+        let words = ["a", "ab", "b", "ba", "aa"];
+        let mut scopes: Vec<String> = Vec::new();
+        let mut current: Vec<Vec<&str>> = vec![Vec::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for seq in &current {
+                for w in words {
+                    let mut longer = seq.clone();
+                    longer.push(w);
+                    scopes.push(longer.join(" "));
+                    next.push(longer);
+                }
+            }
+            current = next;
+        }
+        for n in [PAIRWISE_MAX - 1, PAIRWISE_MAX, PAIRWISE_MAX + 1] {
+            let distinct: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+            scopes.push(distinct.join(" "));
+            for (at, repeat) in [(0, n - 1), (n - 2, n - 1), (0, 1)] {
+                let mut list = distinct.clone();
+                list[repeat] = list[at].clone();
+                scopes.push(list.join(" "));
+            }
+        }
+        for s in scopes {
+            let owned = Scope::from_owned(s.clone()).unwrap();
+            assert_eq!(owned.as_str(), Scope::parse(&s).unwrap().as_str(), "{s}");
+        }
     }
 }
