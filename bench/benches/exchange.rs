@@ -27,17 +27,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use criterion::Criterion;
-use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
+use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-const TOKEN_URL: &str = "https://server.example.com/token";
-const CLIENT_ID: &str = "s6BhdRkqt3";
-const CLIENT_SECRET: &str = "7Fjfp0ZBr1KtDRbnfVdmIw";
-const SCOPE: &str = "read write";
-const TOKEN_LEN: usize = 800;
+use grantwire_bench::exchange::{
+    CannedExchange, Oauth2Client, CLIENT_ID, CLIENT_SECRET, SCOPE, TOKEN_LEN, TOKEN_URL,
+};
+
 /// Criterion's default, set explicitly: the summary reads back the last this many samples (a
 /// smaller `--sample-size` on the command line would mix warm-up calls into the summary's time;
 /// criterion's own figures are unaffected).
@@ -59,66 +58,20 @@ struct GrantwireSetup {
     grant: grantwire::ClientCredentials,
 }
 
-type Oauth2Client = oauth2::basic::BasicClient<
-    oauth2::EndpointNotSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointSet,
->;
-
-/// A JWT-shaped access token of exactly `TOKEN_LEN` characters, deterministic.
-fn canned_token() -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut state: u32 = 0x2545_f491;
-    let mut token = String::from("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.");
-    while token.len() < TOKEN_LEN {
-        if token.len() == 450 {
-            token.push('.');
-            continue;
-        }
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        token.push(char::from(ALPHABET[(state % 64) as usize]));
-    }
-    token
-}
-
 impl Fixture {
     fn new() -> Self {
-        let token = canned_token();
-        let body = format!(
-            r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600,"scope":"{SCOPE}"}}"#
-        );
-        let response = http::Response::builder()
-            .status(http::StatusCode::OK)
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(CACHE_CONTROL, HeaderValue::from_static("no-store"))
-            .body(body.into_bytes())
-            .expect("canned response");
-        let gw = GrantwireSetup {
-            client: grantwire::Client::new(
-                grantwire::AuthorizationServer::new(
-                    grantwire::Endpoint::parse(TOKEN_URL).expect("endpoint"),
-                ),
-                grantwire::ClientSecretBasic::new(
-                    grantwire::ClientId::new(CLIENT_ID),
-                    grantwire::ClientSecret::new(CLIENT_SECRET),
-                ),
-            )
-            .expect("client"),
-            grant: grantwire::ClientCredentials::new()
-                .scope(grantwire::Scope::parse(SCOPE).expect("scope")),
-        };
-        let oauth2 = oauth2::basic::BasicClient::new(oauth2::ClientId::new(CLIENT_ID.into()))
-            .set_client_secret(oauth2::ClientSecret::new(CLIENT_SECRET.into()))
-            .set_token_uri(oauth2::TokenUrl::new(TOKEN_URL.into()).expect("token url"));
+        let CannedExchange {
+            token,
+            response,
+            client,
+            grant,
+            oauth2,
+        } = CannedExchange::new();
         Self {
             token,
             response,
             received_at: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
-            gw,
+            gw: GrantwireSetup { client, grant },
             oauth2,
         }
     }

@@ -546,19 +546,8 @@ fn assertion_group(alg: Algorithm) -> Group {
 // ---------------------------------------------------------------------------------------------
 // The client-credentials exchange and the token parse (the shape of benches/exchange.rs).
 
-const TOKEN_URL: &str = "https://server.example.com/token";
-const EX_CLIENT_ID: &str = "s6BhdRkqt3";
-const EX_CLIENT_SECRET: &str = "7Fjfp0ZBr1KtDRbnfVdmIw";
-const SCOPE: &str = "read write";
-const TOKEN_LEN: usize = 800;
-
-type Oauth2Client = oauth2::basic::BasicClient<
-    oauth2::EndpointNotSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointNotSet,
-    oauth2::EndpointSet,
->;
+use grantwire_bench::exchange::{CannedExchange, Oauth2Client, SCOPE, TOKEN_URL};
+use grantwire_bench::exchange::{CLIENT_ID as EX_CLIENT_ID, CLIENT_SECRET as EX_CLIENT_SECRET};
 
 struct Exchange {
     token: String,
@@ -568,52 +557,15 @@ struct Exchange {
     oauth2: Oauth2Client,
 }
 
-/// A JWT-shaped access token of exactly `TOKEN_LEN` characters, deterministic.
-fn canned_token() -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut state: u32 = 0x2545_f491;
-    let mut token = String::from("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.");
-    while token.len() < TOKEN_LEN {
-        if token.len() == 450 {
-            token.push('.');
-            continue;
-        }
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        token.push(char::from(ALPHABET[(state % 64) as usize]));
-    }
-    token
-}
-
 impl Exchange {
     fn new() -> Self {
-        use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
-        let token = canned_token();
-        let body = format!(
-            r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600,"scope":"{SCOPE}"}}"#
-        );
-        let response = http::Response::builder()
-            .status(http::StatusCode::OK)
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(CACHE_CONTROL, HeaderValue::from_static("no-store"))
-            .body(body.into_bytes())
-            .expect("canned response");
-        let client = grantwire::Client::new(
-            grantwire::AuthorizationServer::new(
-                grantwire::Endpoint::parse(TOKEN_URL).expect("endpoint"),
-            ),
-            grantwire::ClientSecretBasic::new(
-                grantwire::ClientId::new(EX_CLIENT_ID),
-                grantwire::ClientSecret::new(EX_CLIENT_SECRET),
-            ),
-        )
-        .expect("client");
-        let grant = grantwire::ClientCredentials::new()
-            .scope(grantwire::Scope::parse(SCOPE).expect("scope"));
-        let oauth2 = oauth2::basic::BasicClient::new(oauth2::ClientId::new(EX_CLIENT_ID.into()))
-            .set_client_secret(oauth2::ClientSecret::new(EX_CLIENT_SECRET.into()))
-            .set_token_uri(oauth2::TokenUrl::new(TOKEN_URL.into()).expect("token url"));
+        let CannedExchange {
+            token,
+            response,
+            client,
+            grant,
+            oauth2,
+        } = CannedExchange::new();
         Self {
             token,
             response,

@@ -1,1 +1,6 @@
 //! Benchmarks of grantwire against peers; see `benches/` and `cargo xtask bench`.
+//!
+//! This library holds what more than one benchmark uses: the canned client-credentials
+//! exchange ([`exchange`]) that `benches/exchange.rs` and `benches/peers.rs` both time.
+
+pub mod exchange;
