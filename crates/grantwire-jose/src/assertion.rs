@@ -329,6 +329,18 @@ fn b64_groups<const N: usize>(src: &[u8; N], dst: &mut [u8]) {
     }
 }
 
+/// The base64url of the first `n` bytes of `tag` (an HMAC tag: 32, 48 or 64 bytes, encoded
+/// unrolled) written to the start of `dst` (86 bytes or more); its length.
+fn b64_tag(tag: &[u8; MAX_TAG], n: usize, dst: &mut [u8]) -> usize {
+    match n {
+        32 => b64_groups::<32>(tag.first_chunk().unwrap_or(&[0; 32]), dst),
+        48 => b64_groups::<48>(tag.first_chunk().unwrap_or(&[0; 48]), dst),
+        64 => b64_groups::<64>(tag, dst),
+        _ => return b64_into(&tag[..n.min(MAX_TAG)], dst),
+    }
+    base64_len(n)
+}
+
 /// `bytes` (base64url characters) as a `&str`.
 fn ascii(bytes: &[u8]) -> Result<&str, Error> {
     std::str::from_utf8(bytes).map_err(|_| Error::SigningFailed {
@@ -756,13 +768,15 @@ impl ClientAssertion {
         let n = second
             .state
             .finish(&out.as_bytes()[prefix.len()..], &mut tag);
-        let mut sig = [0u8; 88];
-        let m = b64_into(&tag[..n], &mut sig);
-        out.push('.');
-        out.push_str(ascii(&sig[..m])?);
-        wipe(&mut tag);
-        wipe(&mut sig);
-        Ok(out)
+        let mut sig = [0u8; 86];
+        let m = b64_tag(&tag, n, &mut sig);
+        wipe(&mut tag[..n]);
+        let ok = ascii(&sig[..m]).map(|s| {
+            out.push('.');
+            out.push_str(s);
+        });
+        wipe(&mut sig[..m]);
+        ok.map(|()| out)
     }
 
     /// A slot's entry for second `iat`, from the slot's state after the [`Constant`] (computed
@@ -1141,5 +1155,18 @@ mod tests {
         let mut out = [0u8; 32];
         b64_groups(&block, &mut out);
         assert_eq!(&out[..], B64.encode(block).as_bytes());
+        // Every tag length, the unrolled HMAC ones (32, 48, 64) included.
+        for start in [0, 3, 190] {
+            let tag: [u8; MAX_TAG] = std::array::from_fn(|i| bytes[start + i]);
+            for n in 0..=MAX_TAG {
+                let mut out = [0xaa; 86];
+                let m = b64_tag(&tag, n, &mut out);
+                assert_eq!(
+                    &out[..m],
+                    B64.encode(&tag[..n]).as_bytes(),
+                    "{n} at {start}"
+                );
+            }
+        }
     }
 }
