@@ -63,7 +63,9 @@ const MAX_TURNS: usize = 16;
 ///   [`TokenError::NeedsHuman`] until [`TokenSource::resume`].
 ///
 /// The token source reads the clocks (`Instant::now()` for scheduling, `SystemTime::now()` for
-/// the request `Context`) and OS randomness (`getrandom`); it sends nothing itself. It is
+/// the request `Context`) and OS randomness (`getrandom`; the 4-byte backoff jitter of each
+/// request comes from a 64-byte reserve drawn at a time, so building a request makes no system
+/// call before it is sent); it sends nothing itself. It is
 /// `Clone` (an `Arc` inside), `Send` and `Sync`, and one concrete type whatever the client
 /// authentication and grant.
 ///
