@@ -30,6 +30,7 @@
 mod cache;
 mod error;
 mod event;
+mod reserve;
 mod signer;
 mod sleep;
 mod source;

@@ -21,6 +21,7 @@ use zeroize::Zeroize;
 
 use crate::cache::Cached;
 use crate::event::{TokenEvent, TokenInfo};
+use crate::reserve::Reserve;
 use crate::signer::{block_on_until, sign_until, AsyncAssertionSigner, SignError};
 use crate::sleep::Sleeper;
 use crate::transport::TransportFailure;
@@ -62,7 +63,9 @@ const MAX_TURNS: usize = 16;
 ///   [`TokenError::NeedsHuman`] until [`TokenSource::resume`].
 ///
 /// The token source reads the clocks (`Instant::now()` for scheduling, `SystemTime::now()` for
-/// the request `Context`) and OS randomness (`getrandom`); it sends nothing itself. It is
+/// the request `Context`) and OS randomness (`getrandom`; the 4-byte backoff jitter of each
+/// request comes from a 64-byte reserve drawn at a time, so building a request makes no system
+/// call before it is sent); it sends nothing itself. It is
 /// `Clone` (an `Arc` inside), `Send` and `Sync`, and one concrete type whatever the client
 /// authentication and grant.
 ///
@@ -113,6 +116,8 @@ struct State {
     last: Option<(Arc<FetchError>, Option<Arc<TransportFailure>>)>,
     /// The transport failure just fed to the machine, until its `Failed` event is drained.
     pending_transport: Option<Arc<TransportFailure>>,
+    /// OS randomness for the jitter drawn when a request is built (see [`Reserve`]).
+    reserve: Reserve,
 }
 
 impl fmt::Debug for TokenSource {
@@ -292,6 +297,7 @@ impl TokenSource {
                     machine,
                     last: None,
                     pending_transport: None,
+                    reserve: Reserve::new(),
                 }),
                 done: Notify::new(),
                 sinks: ArcSwap::from_pointee(Vec::new()),
@@ -580,9 +586,13 @@ impl Inner {
             Next::Send(id) => match &self.remote {
                 Some(remote) => prepare_signing(&mut state, remote, id, now),
                 None => {
-                    let mut entropy = os_random;
+                    // The jitter comes from the reserve, not a system call before the send.
+                    let State {
+                        machine, reserve, ..
+                    } = &mut *state;
+                    let mut entropy = |dest: &mut [u8]| reserve.fill(dest, os_random);
                     let mut ctx = Context::new(SystemTime::now(), &mut entropy);
-                    match state.machine.request(id, &mut ctx) {
+                    match machine.request(id, &mut ctx) {
                         Ok(request) => Turn::Send(id, request),
                         // Recorded by the machine as a failure; the next turn reports it.
                         Err(_) => Turn::Again,
