@@ -36,11 +36,8 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 use grantwire_bench::exchange::{
     CannedExchange, Oauth2Client, CLIENT_ID, CLIENT_SECRET, SCOPE, TOKEN_LEN, TOKEN_URL,
 };
+use grantwire_bench::samples::{timed, Samples, SAMPLE_SIZE};
 
-/// Criterion's default, set explicitly: the summary reads back the last this many samples (a
-/// smaller `--sample-size` on the command line would mix warm-up calls into the summary's time;
-/// criterion's own figures are unaffected).
-const SAMPLE_SIZE: usize = 100;
 /// Exchanges per allocation count (the count printed is the mean over them).
 const ALLOC_ROUNDS: usize = 1_000;
 
@@ -303,42 +300,6 @@ fn count_allocs<R>(mut f: impl FnMut() -> R) -> Allocs {
 // Timing: criterion runs each routine; `iter_custom` also keeps (iterations, elapsed) of each
 // call so the summary can print the ratio from the very samples criterion analysed.
 
-#[derive(Default)]
-struct Samples(RefCell<Vec<(u64, Duration)>>);
-
-impl Samples {
-    /// Criterion's slope estimate (least squares through the origin over the measured
-    /// samples, which are the last `SAMPLE_SIZE` calls; earlier ones are warm-up).
-    fn per_iteration(&self) -> Option<Duration> {
-        let all = self.0.borrow();
-        if all.len() < SAMPLE_SIZE {
-            return None;
-        }
-        let (xy, xx) =
-            all[all.len() - SAMPLE_SIZE..]
-                .iter()
-                .fold((0.0, 0.0), |(xy, xx), &(n, t)| {
-                    let n = n as f64;
-                    (xy + n * t.as_secs_f64(), xx + n * n)
-                });
-        Some(Duration::from_secs_f64(xy / xx))
-    }
-}
-
-fn timed<R>(c: &mut Criterion, id: &str, samples: &Samples, mut f: impl FnMut() -> R) {
-    c.bench_function(id, |b| {
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            let elapsed = start.elapsed();
-            samples.0.borrow_mut().push((iters, elapsed));
-            elapsed
-        });
-    });
-}
-
 /// Like [`timed`] for the cost of dropping what `make` returns: values are made in untimed
 /// batches, then dropped under the clock (for `TokenResponse`, zeroizing its secrets).
 fn timed_drop<R>(c: &mut Criterion, id: &str, samples: &Samples, mut make: impl FnMut() -> R) {
@@ -354,7 +315,7 @@ fn timed_drop<R>(c: &mut Criterion, id: &str, samples: &Samples, mut make: impl 
                 elapsed += start.elapsed();
                 left -= n;
             }
-            samples.0.borrow_mut().push((iters, elapsed));
+            samples.push(iters, elapsed);
             elapsed
         });
     });

@@ -20,7 +20,6 @@
 //! Run with `cargo xtask bench`.
 
 use std::alloc::System;
-use std::cell::RefCell;
 use std::future::Future;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +30,7 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use grantwire::lifecycle::LifecycleConfig;
 use grantwire::{ClientCredentials, ClientId, ClientSecret, ClientSecretBasic};
+use grantwire_bench::samples::{timed, Samples, SAMPLE_SIZE};
 use grantwire_testkit::{
     AuthServer, ClientAuthConfig, ClientConfig, ClientRegistry, EndpointKind, GrantType,
     LoopbackServer, ServerConfig,
@@ -44,8 +44,6 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 const CLIENT_ID: &str = "svc";
 const SECRET: &str = "svc-secret";
-/// Criterion's default, set explicitly: the summary reads back the last this many samples.
-const SAMPLE_SIZE: usize = 100;
 /// Hits per allocation count.
 const ALLOC_ROUNDS: usize = 10_000;
 /// The peers' `User-Agent`: as long as grantwire-reqwest's, so every fetch sends as many bytes.
@@ -346,41 +344,6 @@ fn validate(fx: &Fixture) {
 
 // ---------------------------------------------------------------------------------------------
 // Timing: `iter_custom` keeps (iterations, elapsed) so the summary uses criterion's samples.
-
-#[derive(Default)]
-struct Samples(RefCell<Vec<(u64, Duration)>>);
-
-impl Samples {
-    /// Criterion's slope estimate over the measured samples (the last `SAMPLE_SIZE`).
-    fn per_iteration(&self) -> Option<Duration> {
-        let all = self.0.borrow();
-        if all.len() < SAMPLE_SIZE {
-            return None;
-        }
-        let (xy, xx) =
-            all[all.len() - SAMPLE_SIZE..]
-                .iter()
-                .fold((0.0, 0.0), |(xy, xx), &(n, t)| {
-                    let n = n as f64;
-                    (xy + n * t.as_secs_f64(), xx + n * n)
-                });
-        Some(Duration::from_secs_f64(xy / xx))
-    }
-}
-
-fn timed<R>(c: &mut Criterion, id: &str, samples: &Samples, mut f: impl FnMut() -> R) {
-    c.bench_function(id, |b| {
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            let elapsed = start.elapsed();
-            samples.0.borrow_mut().push((iters, elapsed));
-            elapsed
-        });
-    });
-}
 
 /// Like [`timed`] while a second thread runs `op` on the same fixture.
 fn contended(

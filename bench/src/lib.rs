@@ -1,6 +1,8 @@
 //! Benchmarks of grantwire against peers; see `benches/` and `cargo xtask bench`.
 //!
 //! This library holds what more than one benchmark uses: the canned client-credentials
-//! exchange ([`exchange`]) that `benches/exchange.rs` and `benches/peers.rs` both time.
+//! exchange ([`exchange`]) that `benches/exchange.rs` and `benches/peers.rs` both time, and
+//! criterion timing that keeps its samples for the summaries ([`samples`]).
 
 pub mod exchange;
+pub mod samples;
