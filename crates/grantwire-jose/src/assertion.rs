@@ -40,6 +40,8 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(300);
 
 /// The name of the first claim after the constant ones.
 const EXP: &[u8] = b"\"exp\":";
+/// The base64url characters of `:"` and the `jti` value (24 bytes).
+const JTI_CHARS: usize = 32;
 /// The name of the claim after the per-second ones.
 const JTI: &[u8] = b"\"jti\"";
 /// The longest per-second segment: two 19-digit numbers, or three with `nbf`, their names,
@@ -721,12 +723,13 @@ impl ClientAssertion {
         jti: &[u8; 16],
     ) -> Option<String> {
         // `:"` and the jti's 22 characters: 24 bytes, 32 base64 characters that depend on the
-        // jti alone (see `Constant`).
+        // jti alone (see `Constant`). The signature's characters follow them in `var`, so both
+        // are checked and wiped once.
         let mut block = [0u8; 24];
         block[..2].copy_from_slice(b":\"");
         b64_groups(jti, &mut block[2..]);
-        let mut chars = [0u8; 32];
-        b64_groups(&block, &mut chars);
+        let mut var = [0u8; JTI_CHARS + 86];
+        b64_groups(&block, &mut var[..JTI_CHARS]);
         wipe(&mut block);
         let first = home_slot();
         let mut jwt = None;
@@ -737,46 +740,43 @@ impl ClientAssertion {
                 Err(TryLockError::Poisoned(e)) => e.into_inner(),
                 Err(TryLockError::WouldBlock) => continue,
             };
-            jwt = self.mint_in(&mut guard, constant, mac, iat, &chars).ok();
+            jwt = self.mint_in(&mut guard, constant, mac, iat, &mut var).ok();
             break;
         }
-        wipe(&mut chars);
+        wipe(&mut var);
         jwt
     }
 
     /// The assertion from `slot`: its state for second `iat` (brought up to date first) MACs
-    /// the `jti` characters and the tail.
+    /// the `jti` characters (the start of `var`) and the tail; the signature's characters go
+    /// after them in `var`.
     fn mint_in(
         &self,
         slot: &mut Slot,
         constant: &Constant,
         mac: &dyn PrefixMac,
         iat: i64,
-        chars: &[u8; 32],
+        var: &mut [u8; JTI_CHARS + 86],
     ) -> Result<String, Error> {
         let second = match slot.second {
             Some(ref second) if second.iat == iat => second,
             ref mut stale => stale.insert(self.second(&mut slot.constant, constant, mac, iat)),
         };
         let (prefix, tail) = second.text.split_at(second.start);
-        let signed = second.text.len() + chars.len();
-        let mut out = String::with_capacity(signed + 1 + base64_len(self.key.signature_len()));
-        out.push_str(prefix);
-        out.push_str(ascii(chars)?);
-        out.push_str(tail);
+        let (chars, sig) = var.split_at_mut(JTI_CHARS);
         let mut tag = [0u8; MAX_TAG];
-        let n = second
-            .state
-            .finish(&out.as_bytes()[prefix.len()..], &mut tag);
-        let mut sig = [0u8; 86];
-        let m = b64_tag(&tag, n, &mut sig);
+        let n = second.state.finish(chars, tail.as_bytes(), &mut tag);
+        let m = b64_tag(&tag, n, sig);
         wipe(&mut tag[..n]);
-        let ok = ascii(&sig[..m]).map(|s| {
-            out.push('.');
-            out.push_str(s);
-        });
-        wipe(&mut sig[..m]);
-        ok.map(|()| out)
+        let text = ascii(&var[..JTI_CHARS + m])?;
+        let (chars, sig) = text.split_at(JTI_CHARS);
+        let mut out = String::with_capacity(second.text.len() + text.len() + 1);
+        out.push_str(prefix);
+        out.push_str(chars);
+        out.push_str(tail);
+        out.push('.');
+        out.push_str(sig);
+        Ok(out)
     }
 
     /// A slot's entry for second `iat`, from the slot's state after the [`Constant`] (computed

@@ -392,3 +392,36 @@ fn concurrent_hs_assertions_equal_the_from_scratch_path_on_every_backend() {
         }
     }
 }
+
+/// RFC 2104 §2: keys shorter than the hash block are padded with zeros, longer ones hashed
+/// first. The cached state is built from the padded key blocks, so every length class must
+/// give the library's own HMAC: the hash length, one short of a block, exactly a block, one
+/// over, and several blocks.
+#[test]
+fn hs_assertions_equal_the_one_shot_hmac_for_keys_around_the_block_length() {
+    let now = at(1_700_000_000);
+    for backend in Backend::available() {
+        for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
+            let block = if alg == Algorithm::HS256 { 64 } else { 128 };
+            for len in [alg.hash_len(), block - 1, block, block + 1, 3 * block + 5] {
+                let secret: Vec<u8> = (0..len).map(|i| (i * 131 % 251) as u8).collect();
+                let key = SigningKey::with_backend(
+                    backend,
+                    alg,
+                    &grantwire_jose::PrivateKey::from_secret(&secret),
+                )
+                .unwrap();
+                let a = ClientAssertion::new(ClientId::new("client-1"), key);
+                for seed in [1, 2] {
+                    let jwt = mint(&a, AUD, now, seed);
+                    let (input, sig) = jwt.rsplit_once('.').unwrap();
+                    assert_eq!(
+                        B64.decode(sig).unwrap(),
+                        from_scratch(backend, alg, &secret, input.as_bytes()),
+                        "{backend} {alg} key of {len} bytes, mint {seed}"
+                    );
+                }
+            }
+        }
+    }
+}

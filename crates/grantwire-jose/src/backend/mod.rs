@@ -59,16 +59,20 @@ pub(crate) trait PrefixMac: Send + Sync {
 /// The largest HMAC tag (HS512).
 pub(crate) const MAX_TAG: usize = 64;
 
+/// The largest hash block (SHA-384 and SHA-512: 128 bytes, FIPS 180-4 §1).
+#[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
+pub(crate) const MAX_BLOCK: usize = 128;
+
 /// A MAC state that has absorbed a constant prefix ([`PrefixMac::absorb`]). Only `Send`:
 /// aws-lc-rs's HMAC context is not `Sync`, so callers share it behind a lock.
 pub(crate) trait MacState: Send {
     /// A copy of this state that has also absorbed `more`.
     fn extend(&self, more: &[u8]) -> Box<dyn MacState>;
 
-    /// Writes the MAC of `prefix || rest`, computed from a copy of this state, to the start of
-    /// `tag` and returns its length: byte for byte what the backend's one-shot HMAC of the
-    /// whole message gives.
-    fn finish(&self, rest: &[u8], tag: &mut [u8; MAX_TAG]) -> usize;
+    /// Writes the MAC of `prefix || rest || more`, computed from a copy of this state, to the
+    /// start of `tag` and returns its length: byte for byte what the backend's one-shot HMAC
+    /// of the whole message gives.
+    fn finish(&self, rest: &[u8], more: &[u8], tag: &mut [u8; MAX_TAG]) -> usize;
 }
 
 /// Copies a computed tag to the start of `out` and returns its length.

@@ -116,17 +116,38 @@ impl super::MacState for HmacSigner {
         Box::new(self.chain(more))
     }
 
-    fn finish(&self, rest: &[u8], tag: &mut [u8; super::MAX_TAG]) -> usize {
+    fn finish(&self, rest: &[u8], more: &[u8], tag: &mut [u8; super::MAX_TAG]) -> usize {
         use super::put_tag;
         match self {
             HmacSigner::S256(m) => {
-                put_tag(&m.clone().chain_update(rest).finalize().into_bytes(), tag)
+                put_tag(
+                &m.clone()
+                    .chain_update(rest)
+                    .chain_update(more)
+                    .finalize()
+                    .into_bytes(),
+                tag,
+            )
             }
             HmacSigner::S384(m) => {
-                put_tag(&m.clone().chain_update(rest).finalize().into_bytes(), tag)
+                put_tag(
+                &m.clone()
+                    .chain_update(rest)
+                    .chain_update(more)
+                    .finalize()
+                    .into_bytes(),
+                tag,
+            )
             }
             HmacSigner::S512(m) => {
-                put_tag(&m.clone().chain_update(rest).finalize().into_bytes(), tag)
+                put_tag(
+                &m.clone()
+                    .chain_update(rest)
+                    .chain_update(more)
+                    .finalize()
+                    .into_bytes(),
+                tag,
+            )
             }
         }
     }
