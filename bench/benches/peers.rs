@@ -5,7 +5,11 @@
 //!
 //! ```sh
 //! cargo bench -p grantwire-bench --bench peers     # also the last step of `cargo xtask bench`
+//! PEERS_ONLY=HS256,exchange PEERS_ROUNDS=51 cargo bench -p grantwire-bench --bench peers
 //! ```
+//!
+//! `PEERS_ONLY` keeps the groups whose title contains one of its comma-separated words;
+//! `PEERS_ROUNDS` sets the rounds per group.
 //!
 //! Rows (ratios are "grantwire ÷ other": below 1 grantwire is faster):
 //!
@@ -918,6 +922,11 @@ fn main() {
     if !measuring() {
         println!("peers: {rows} rows in {} groups checked", groups.len());
         return;
+    }
+    // `PEERS_ONLY=HS256,exchange`: only the groups whose title contains one of the words.
+    if let Ok(only) = std::env::var("PEERS_ONLY") {
+        let words: Vec<&str> = only.split(',').filter(|w| !w.is_empty()).collect();
+        groups.retain(|g| words.iter().any(|w| g.title.contains(w)));
     }
     let load_before = load_average();
     let started = Instant::now();
