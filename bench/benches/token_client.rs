@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use grantwire::lifecycle::LifecycleConfig;
 use grantwire::{ClientCredentials, ClientId, ClientSecret, ClientSecretBasic};
+use grantwire_bench::order;
 use grantwire_bench::samples::{timed, Samples, SAMPLE_SIZE};
 use grantwire_testkit::{
     AuthServer, ClientAuthConfig, ClientConfig, ClientRegistry, EndpointKind, GrantType,
@@ -367,17 +368,21 @@ fn contended(
     other.join().expect("contending thread");
 }
 
-/// Interleaved timing: `ROUNDS` rounds, each timing one call of every routine, starting one
-/// routine further on each round (so none always follows the same one). Returns each routine's
-/// median time per call and the median over rounds of its time divided by the first routine's
-/// in the same round: load from other processes that comes and goes hits the routines of one
-/// round alike, so the paired ratio holds up on a busy machine where the times do not.
+/// Interleaved timing: `ROUNDS` rounds, each timing one call of every routine, in the orders of
+/// [`order::balanced`] taken in turn (every routine at every position, and directly after every
+/// routine, equally often: what one call leaves behind for the next falls on all alike).
+/// Returns each routine's median time per call and the median over rounds of its time divided
+/// by the first routine's in the same round: load from other processes that comes and goes
+/// hits the routines of one round alike, so the paired ratio holds up on a busy machine where
+/// the times do not.
 fn interleaved(fx: &Fixture, routines: &[fn(&Fixture) -> String]) -> Vec<(Duration, f64)> {
     const ROUNDS: usize = 600;
-    let mut times = vec![Vec::with_capacity(ROUNDS); routines.len()];
-    for round in 0..ROUNDS {
-        for k in 0..routines.len() {
-            let i = (round + k) % routines.len();
+    let orders = order::balanced(routines.len());
+    // Whole cycles of the orders, so the balance holds over the rounds timed.
+    let rounds = ROUNDS.div_ceil(orders.len()) * orders.len();
+    let mut times = vec![Vec::with_capacity(rounds); routines.len()];
+    for round in orders.iter().cycle().take(rounds) {
+        for &i in round {
             let start = Instant::now();
             black_box(routines[i](fx));
             times[i].push(start.elapsed());
@@ -555,7 +560,7 @@ fn main() {
             micros(t),
             ratio(t, gw_fetch),
             micros(Some(turn.0)),
-            format!("{:.2}x", turn.1),
+            format!("{:.3}x", turn.1),
         );
     }
 }

@@ -155,9 +155,11 @@ struct InFlight<'a> {
 }
 
 impl InFlight<'_> {
-    fn finish(mut self, outcome: SendResult) {
+    /// Hands the outcome to the lifecycle; the new token when it is ready and fresh (the
+    /// caller returns it without another turn).
+    fn finish(mut self, outcome: SendResult) -> Option<Arc<Token>> {
         self.finished = true;
-        self.inner.complete(self.id, outcome);
+        self.inner.complete(self.id, outcome)
     }
 }
 
@@ -168,7 +170,7 @@ impl Drop for InFlight<'_> {
         }
         if self.built {
             let cancelled = TransportFailure::new(TransportError::Send, Some(Box::new(Abandoned)));
-            self.inner.complete(self.id, Err(cancelled));
+            let _ = self.inner.complete(self.id, Err(cancelled));
         } else {
             // Stopped while the remote signer worked: fail the build (transient), so the
             // waiting callers wake and the next attempt follows the backoff.
@@ -367,7 +369,9 @@ impl TokenSource {
                 Turn::Send(id, request) => {
                     let flight = self.inner.start(id);
                     let outcome = send(request);
-                    flight.finish(outcome);
+                    if let Some(token) = flight.finish(outcome) {
+                        return Ok(token);
+                    }
                 }
                 Turn::Sign(id, prepared, deadline) => {
                     let mut flight = self.inner.start_unbuilt(id);
@@ -379,7 +383,9 @@ impl TokenSource {
                     };
                     if let Some(request) = self.inner.finish_signing(&mut flight, prepared, signed)
                     {
-                        flight.finish(send(request));
+                        if let Some(token) = flight.finish(send(request)) {
+                            return Ok(token);
+                        }
                     }
                 }
                 Turn::Wait(listener, until) => {
@@ -413,7 +419,9 @@ impl TokenSource {
                 Turn::Send(id, request) => {
                     let flight = self.inner.start(id);
                     let outcome = send(request).await;
-                    flight.finish(outcome);
+                    if let Some(token) = flight.finish(outcome) {
+                        return Ok(token);
+                    }
                 }
                 Turn::Sign(id, prepared, deadline) => {
                     let mut flight = self.inner.start_unbuilt(id);
@@ -426,7 +434,9 @@ impl TokenSource {
                     };
                     if let Some(request) = self.inner.finish_signing(&mut flight, prepared, signed)
                     {
-                        flight.finish(send(request).await);
+                        if let Some(token) = flight.finish(send(request).await) {
+                            return Ok(token);
+                        }
                     }
                 }
                 Turn::Wait(listener, until) => self.inner.wait_async(listener, until).await,
@@ -443,13 +453,15 @@ impl TokenSource {
     pub fn invalidate(&self, token: &AccessToken) -> bool {
         let mut state = self.inner.lock();
         let held = state.machine.invalidate(token);
-        let cached = self
-            .inner
-            .cache
-            .load()
-            .as_ref()
-            .is_some_and(|c| c.token().access_token() == token);
-        if held || cached {
+        // The second comparison only when the first did not already say so.
+        if held
+            || self
+                .inner
+                .cache
+                .load()
+                .as_ref()
+                .is_some_and(|c| c.token().access_token() == token)
+        {
             self.inner.cache.store(None);
         }
         drop(state);
@@ -625,7 +637,9 @@ impl Inner {
     }
 
     /// Feeds the answer to request `id` to the lifecycle, then wakes every waiting caller.
-    fn complete(&self, id: RequestId, outcome: SendResult) {
+    /// Returns the token it published, if the answer made one ready and fresh: the sender's
+    /// result, which the next turn would have found in the same state.
+    fn complete(&self, id: RequestId, outcome: SendResult) -> Option<Arc<Token>> {
         let now = Instant::now();
         let mut state = self.lock();
         match outcome {
@@ -639,15 +653,18 @@ impl Inner {
             }
         }
         // Publish the new token before anyone wakes, so the waiters' next look is a hit.
+        let mut ready = None;
         if state.machine.token().is_some_and(|t| is_fresh(t, now)) {
             if let Next::Ready(token) = state.machine.poll(now) {
                 self.publish(&token, now);
+                ready = Some(token);
             }
         }
         let events = drain(&mut state);
         drop(state);
         self.done.notify(usize::MAX);
         self.emit(&events);
+        ready
     }
 
     /// Stores `token` in the cache if it is fresh and not already there. Called with the state
