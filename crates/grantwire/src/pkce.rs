@@ -5,7 +5,6 @@ use std::fmt;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::auth::Entropy;
 use crate::endpoint::Endpoint;
@@ -78,7 +77,7 @@ impl State {
 
     /// Constant-time check of the `state` that came back on the redirect.
     pub fn matches(&self, returned: &str) -> bool {
-        self.0.as_bytes().ct_eq(returned.as_bytes()).into()
+        crate::secret::ct_eq(self.0.as_bytes(), returned.as_bytes())
     }
 }
 

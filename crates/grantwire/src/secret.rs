@@ -8,6 +8,27 @@ use std::fmt;
 
 use subtle::ConstantTimeEq;
 
+/// Equality of two secrets' bytes in time that depends only on their lengths (which are not
+/// secret: unequal lengths answer at once, as `subtle` does). Compared 8 bytes at a time, each
+/// word through `subtle`'s `ct_eq` and its optimisation barrier: an 800-byte access token is
+/// 100 barriers instead of 800 (the comparison a refresh after a 401 makes).
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |w: &[u8]| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(w);
+        u64::from_ne_bytes(bytes)
+    };
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let mut equal = wa.remainder().ct_eq(wb.remainder());
+    for (x, y) in wa.zip(wb) {
+        equal &= word(x).ct_eq(&word(y));
+    }
+    bool::from(equal)
+}
+
 /// Overwrites a string's whole allocation (length and spare capacity) with zeros before it is
 /// freed. See [`wipe_vec`].
 pub(crate) fn wipe_string(s: &mut String) {
@@ -125,7 +146,7 @@ macro_rules! secret_type {
 
         impl PartialEq for $name {
             fn eq(&self, other: &Self) -> bool {
-                self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+                ct_eq(self.0.as_bytes(), other.0.as_bytes())
             }
         }
 
@@ -154,6 +175,27 @@ secret_type!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every length up to 40 bytes (whole words, remainders, both), equal and with one byte
+    /// changed at each position: the chunked comparison answers as plain equality does.
+    #[test]
+    fn constant_time_equality_matches_plain_equality() {
+        for len in 0..40usize {
+            let a: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
+            assert!(ct_eq(&a, &a.clone()), "len {len}");
+            for at in 0..len {
+                for flip in [1u8, 0x80] {
+                    let mut b = a.clone();
+                    b[at] ^= flip;
+                    assert!(!ct_eq(&a, &b), "len {len}, byte {at} ^ {flip}");
+                }
+            }
+            assert!(!ct_eq(&a, &a[..len.saturating_sub(1)]) || len == 0);
+            let mut longer = a.clone();
+            longer.push(0);
+            assert!(!ct_eq(&a, &longer), "len {len}");
+        }
+    }
 
     #[test]
     fn debug_is_redacted_and_equality_works() {

@@ -9,11 +9,11 @@
 /// (`ring` or `aws_lc_rs`), `$name` the backend name for errors.
 macro_rules! ring_like {
     ($lib:ident, $name:literal) => {
-        use ::$lib::{digest, hmac};
         use ::$lib::rand::SystemRandom;
         use ::$lib::signature::{
             self, EcdsaKeyPair, KeyPair as _, RsaKeyPair, RsaPublicKeyComponents, UnparsedPublicKey,
         };
+        use ::$lib::{digest, hmac};
         use grantwire::Entropy;
 
         use super::{JwsSigner, Signature};

@@ -119,36 +119,30 @@ impl super::MacState for HmacSigner {
     fn finish(&self, rest: &[u8], more: &[u8], tag: &mut [u8; super::MAX_TAG]) -> usize {
         use super::put_tag;
         match self {
-            HmacSigner::S256(m) => {
-                put_tag(
+            HmacSigner::S256(m) => put_tag(
                 &m.clone()
                     .chain_update(rest)
                     .chain_update(more)
                     .finalize()
                     .into_bytes(),
                 tag,
-            )
-            }
-            HmacSigner::S384(m) => {
-                put_tag(
+            ),
+            HmacSigner::S384(m) => put_tag(
                 &m.clone()
                     .chain_update(rest)
                     .chain_update(more)
                     .finalize()
                     .into_bytes(),
                 tag,
-            )
-            }
-            HmacSigner::S512(m) => {
-                put_tag(
+            ),
+            HmacSigner::S512(m) => put_tag(
                 &m.clone()
                     .chain_update(rest)
                     .chain_update(more)
                     .finalize()
                     .into_bytes(),
                 tag,
-            )
-            }
+            ),
         }
     }
 }
