@@ -379,8 +379,23 @@ impl ClientAuthentication for Unauthenticated {
 #[derive(Clone)]
 pub struct ClientSecretBasic {
     client_id: ClientId,
-    /// `Basic <base64>`, computed once.
-    header: Zeroizing<String>,
+    /// `Authorization: Basic <base64>`, built and checked once and marked sensitive. Every
+    /// request gets a clone, which shares these bytes (no copy per request); they are
+    /// overwritten with zeros when the last holder (this value, a clone of it, or a request not
+    /// yet dropped) lets go of them ([`WipedOnDrop`]). `None` only if the value could not be a
+    /// header value, which base64 output always can.
+    header: Option<HeaderValue>,
+}
+
+/// The bytes behind the cached `Authorization` value of [`ClientSecretBasic`]: owned by the
+/// `Bytes` every clone of the header value shares, and overwritten with zeros when that owner is
+/// dropped, after the last clone.
+struct WipedOnDrop(Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for WipedOnDrop {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl ClientSecretBasic {
@@ -415,6 +430,15 @@ impl ClientSecretBasic {
         let mut header = Zeroizing::new(String::with_capacity(6 + raw.len().div_ceil(3) * 4));
         header.push_str("Basic ");
         base64::engine::general_purpose::STANDARD.encode_string(raw, &mut header);
+        // Moved, not copied, into the shared owner: its capacity was exact, so no reallocation
+        // left an unwiped copy behind.
+        let bytes = Zeroizing::new(std::mem::take(&mut *header).into_bytes());
+        let header = HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(WipedOnDrop(bytes)))
+            .ok()
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            });
         Self { client_id, header }
     }
 }
@@ -440,12 +464,11 @@ impl ClientAuthentication for ClientSecretBasic {
         _: &AuthTarget<'_>,
         _: &mut Context<'_>,
     ) -> Result<(), Error> {
-        let mut value =
-            HeaderValue::from_str(&self.header).map_err(|_| Error::InvalidParameter {
-                name: "Authorization".into(),
-                reason: "could not form the Basic header",
-            })?;
-        value.set_sensitive(true);
+        // A clone shares the client's bytes (see the `header` field): no copy per request.
+        let value = self.header.clone().ok_or_else(|| Error::InvalidParameter {
+            name: "Authorization".into(),
+            reason: "could not form the Basic header",
+        })?;
         if parts.headers.insert(AUTHORIZATION, value).is_some() {
             return Err(Error::DuplicateParameter {
                 name: "Authorization".into(),
@@ -504,6 +527,10 @@ mod tests {
     use super::*;
 
     fn header_of(auth: &dyn ClientAuthentication) -> String {
+        header_value_of(auth).to_str().unwrap().to_owned()
+    }
+
+    fn header_value_of(auth: &dyn ClientAuthentication) -> HeaderValue {
         let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap());
         let mut form = Form::new();
         let mut headers = HeaderMap::new();
@@ -518,9 +545,23 @@ mod tests {
             &mut ctx,
         )
         .unwrap();
-        let v = headers.get(AUTHORIZATION).unwrap();
+        let v = headers.remove(AUTHORIZATION).unwrap();
         assert!(v.is_sensitive());
-        v.to_str().unwrap().to_owned()
+        v
+    }
+
+    #[test]
+    fn basic_header_bytes_are_shared_not_copied_per_request() {
+        // Every request's `Authorization` value shares the client's bytes (wiped when the last
+        // holder drops them) instead of leaving a fresh, never-wiped copy per request.
+        let a = ClientSecretBasic::new("s6BhdRkqt3".into(), ClientSecret::new("gX1fBat3bV"));
+        let first = header_value_of(&a);
+        let second = header_value_of(&a.clone());
+        assert_eq!(first.as_bytes().as_ptr(), second.as_bytes().as_ptr());
+        assert!(first.is_sensitive() && second.is_sensitive());
+        drop(a);
+        // The requests outlive the client: the bytes stay valid until the last one is dropped.
+        assert_eq!(first, "Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW");
     }
 
     #[test]

@@ -6,14 +6,14 @@
 //! resources and extra parameters) serves every re-fetch.
 
 use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
-use http::{HeaderMap, Method};
+use http::{Method, Request};
 
 use crate::auth::{form_param_len, AuthParts, ClientAuthentication, Context};
 use crate::client::Client;
 use crate::endpoint::Endpoint;
 use crate::form::Form;
 use crate::pkce::PkceVerifier;
-use crate::request::SecretRequest;
+use crate::request::{SecretBody, SecretRequest};
 use crate::secret::{RefreshToken, SecretString};
 use crate::{Error, Scope};
 
@@ -90,7 +90,12 @@ pub(crate) fn form_request(
     );
     let mut form = Form::with_capacity(capacity);
     fill(&mut form)?;
-    let mut headers = HeaderMap::with_capacity(4);
+    // Assembled in place: no header map or request moved through constructors.
+    let mut request = Request::new(SecretBody::default());
+    *request.method_mut() = Method::POST;
+    *request.uri_mut() = endpoint.uri().clone();
+    let headers = request.headers_mut();
+    headers.reserve(4);
     headers.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/x-www-form-urlencoded"),
@@ -99,7 +104,7 @@ pub(crate) fn form_request(
     auth.authenticate(
         &mut AuthParts {
             form: &mut form,
-            headers: &mut headers,
+            headers,
         },
         &target,
         ctx,
@@ -107,12 +112,8 @@ pub(crate) fn form_request(
     for (name, value) in extras {
         form.append(name, value.secret())?;
     }
-    Ok(SecretRequest::new(
-        Method::POST,
-        endpoint.uri().clone(),
-        headers,
-        form.into_bytes(),
-    ))
+    *request.body_mut() = SecretBody::new(form.into_bytes());
+    Ok(SecretRequest::from_request(request))
 }
 
 macro_rules! common_builder_methods {

@@ -20,9 +20,12 @@
 //! Metadata discovery ([`crate::Discovery::to_request`]) returns the same type, with an empty
 //! body, so a transport has one request type to send.
 //!
-//! Limit: header values are `http`'s shared, immutable bytes and cannot be wiped; only the
-//! `Authorization` of `client_secret_basic` is a secret there, and it lives on in the
-//! [`crate::ClientSecretBasic`] that made it anyway.
+//! Limit: header values are `http`'s shared, immutable bytes, which this crate cannot wipe in
+//! place. The one secret among them, the `Authorization` of `client_secret_basic`, is therefore
+//! not copied per request: every request shares the bytes the [`crate::ClientSecretBasic`]
+//! built once, and those are overwritten with zeros when the last holder (the method, a clone
+//! of it, or a request still alive) drops them. A transport that copies the value into its own
+//! buffers owns those copies.
 
 use std::fmt;
 
@@ -122,17 +125,23 @@ pub struct SecretRequest {
 impl SecretRequest {
     /// A request from its parts. The body is wiped when the request is dropped. The
     /// `Authorization` header, if any, is marked sensitive.
-    pub fn new(method: Method, uri: Uri, mut headers: HeaderMap, body: Vec<u8>) -> Self {
-        // A walk over the few entries a built request has is cheaper than a hashed lookup.
-        for (name, value) in headers.iter_mut() {
-            if name == AUTHORIZATION {
-                value.set_sensitive(true);
-            }
-        }
+    pub fn new(method: Method, uri: Uri, headers: HeaderMap, body: Vec<u8>) -> Self {
         let mut inner = Request::new(SecretBody(body));
         *inner.method_mut() = method;
         *inner.uri_mut() = uri;
         *inner.headers_mut() = headers;
+        Self::from_request(inner)
+    }
+
+    /// A request assembled in place by a builder; the `Authorization` header, if any, is marked
+    /// sensitive.
+    pub(crate) fn from_request(mut inner: Request<SecretBody>) -> Self {
+        // A walk over the few entries a built request has is cheaper than a hashed lookup.
+        for (name, value) in inner.headers_mut().iter_mut() {
+            if name == AUTHORIZATION {
+                value.set_sensitive(true);
+            }
+        }
         Self { inner }
     }
 
