@@ -6,7 +6,7 @@
 //! resources and extra parameters) serves every re-fetch.
 
 use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
-use http::{Method, Request};
+use http::{HeaderMap, Method, Request};
 
 use crate::auth::{form_param_len, AuthParts, ClientAuthentication, Context};
 use crate::client::Client;
@@ -61,6 +61,22 @@ fn check_resource(resource: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The headers every form request starts from (RFC 6749 §4.1.3, §4.4.2: a form body; §5.1: a
+/// JSON answer), with `auth`'s [`ClientAuthentication::fixed_header`]; built once per
+/// [`Client`], cloned per request.
+pub(crate) fn form_headers(auth: &dyn ClientAuthentication) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(4);
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    if let Some((name, value)) = auth.fixed_header() {
+        headers.insert(name, value);
+    }
+    headers
+}
+
 /// Assembles a POST form request to `endpoint` (one of `client`'s server's endpoints): the
 /// grant's parameters, then client authentication, then the caller's extras (which may not repeat any name already present or
 /// reserved for this grant).
@@ -90,17 +106,12 @@ pub(crate) fn form_request(
     );
     let mut form = Form::with_capacity(capacity);
     fill(&mut form)?;
-    // Assembled in place: no header map or request moved through constructors.
+    // Assembled in place; the headers are a clone of the client's starting ones (no hashing).
     let mut request = Request::new(SecretBody::default());
     *request.method_mut() = Method::POST;
     *request.uri_mut() = endpoint.uri().clone();
+    *request.headers_mut() = client.form_headers().clone();
     let headers = request.headers_mut();
-    headers.reserve(4);
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/x-www-form-urlencoded"),
-    );
-    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
     auth.authenticate(
         &mut AuthParts {
             form: &mut form,
