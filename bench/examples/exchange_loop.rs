@@ -9,7 +9,9 @@
 //! ```
 //!
 //! The difference of the two totals divided by 10,000 is the count per exchange, without the
-//! setup. An optional second argument `oauth2` runs `oauth2` 5's exchange instead.
+//! setup. An optional second argument runs something else: `oauth2` (`oauth2` 5's exchange),
+//! or one step of grantwire's: `build`, `parse`, `transport`. The time per call is printed
+//! (to standard error) too.
 
 use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -19,26 +21,38 @@ use grantwire_bench::exchange::CannedExchange;
 fn main() {
     let mut args = std::env::args().skip(1);
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000);
-    let oauth2 = args.next().as_deref() == Some("oauth2");
+    let what = args.next().unwrap_or_else(|| "grantwire".into());
     let x = CannedExchange::new();
     let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let started = std::time::Instant::now();
     for _ in 0..rounds {
-        if oauth2 {
-            black_box(oauth2_exchange(&x));
-        } else {
-            black_box(grantwire_exchange(&x, now));
+        match what.as_str() {
+            "oauth2" => drop(black_box(oauth2_exchange(&x))),
+            // The steps of grantwire's exchange alone.
+            "build" => drop(black_box(grantwire_build(&x, now))),
+            "parse" => drop(black_box(
+                grantwire::TokenResponse::parse(&x.response, now).expect("grantwire parse"),
+            )),
+            "transport" => drop(black_box(x.response.clone())),
+            _ => drop(black_box(grantwire_exchange(&x, now))),
         }
     }
+    let per_call = started.elapsed().as_nanos() / rounds.max(1) as u128;
+    eprintln!("{what}: {per_call} ns per call");
+}
+
+#[inline(never)]
+fn grantwire_build(x: &CannedExchange, now: SystemTime) -> grantwire::SecretRequest {
+    let mut entropy = |buf: &mut [u8]| buf.fill(0);
+    let mut ctx = grantwire::Context::new(now, &mut entropy);
+    x.grant
+        .to_request(&x.client, &mut ctx)
+        .expect("grantwire request")
 }
 
 #[inline(never)]
 fn grantwire_exchange(x: &CannedExchange, now: SystemTime) -> grantwire::TokenResponse {
-    let mut entropy = |buf: &mut [u8]| buf.fill(0);
-    let mut ctx = grantwire::Context::new(now, &mut entropy);
-    let request = x
-        .grant
-        .to_request(&x.client, &mut ctx)
-        .expect("grantwire request");
+    let request = grantwire_build(x, now);
     // The canned transport: takes the request, answers a copy of the canned response.
     black_box(request);
     let response = x.response.clone();

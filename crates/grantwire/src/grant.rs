@@ -6,14 +6,14 @@
 //! resources and extra parameters) serves every re-fetch.
 
 use http::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
-use http::{HeaderMap, Method, Request};
+use http::{HeaderMap, Method};
 
 use crate::auth::{form_param_len, AuthParts, ClientAuthentication, Context};
 use crate::client::Client;
 use crate::endpoint::Endpoint;
 use crate::form::Form;
 use crate::pkce::PkceVerifier;
-use crate::request::{SecretBody, SecretRequest};
+use crate::request::SecretRequest;
 use crate::secret::{RefreshToken, SecretString};
 use crate::{Error, Scope};
 
@@ -106,16 +106,12 @@ pub(crate) fn form_request(
     );
     let mut form = Form::with_capacity(capacity);
     fill(&mut form)?;
-    // Assembled in place; the headers are a clone of the client's starting ones (no hashing).
-    let mut request = Request::new(SecretBody::default());
-    *request.method_mut() = Method::POST;
-    *request.uri_mut() = endpoint.uri().clone();
-    *request.headers_mut() = client.form_headers().clone();
-    let headers = request.headers_mut();
+    // A clone of the client's starting headers: no hashing per request.
+    let mut headers = client.form_headers().clone();
     auth.authenticate(
         &mut AuthParts {
             form: &mut form,
-            headers,
+            headers: &mut headers,
         },
         &target,
         ctx,
@@ -123,8 +119,12 @@ pub(crate) fn form_request(
     for (name, value) in extras {
         form.append(name, value.secret())?;
     }
-    *request.body_mut() = SecretBody::new(form.into_bytes());
-    Ok(SecretRequest::from_request(request))
+    Ok(SecretRequest::new(
+        Method::POST,
+        endpoint.uri().clone(),
+        headers,
+        form.into_bytes(),
+    ))
 }
 
 macro_rules! common_builder_methods {

@@ -125,23 +125,17 @@ pub struct SecretRequest {
 impl SecretRequest {
     /// A request from its parts. The body is wiped when the request is dropped. The
     /// `Authorization` header, if any, is marked sensitive.
-    pub fn new(method: Method, uri: Uri, headers: HeaderMap, body: Vec<u8>) -> Self {
-        let mut inner = Request::new(SecretBody(body));
-        *inner.method_mut() = method;
-        *inner.uri_mut() = uri;
-        *inner.headers_mut() = headers;
-        Self::from_request(inner)
-    }
-
-    /// A request assembled in place by a builder; the `Authorization` header, if any, is marked
-    /// sensitive.
-    pub(crate) fn from_request(mut inner: Request<SecretBody>) -> Self {
+    pub fn new(method: Method, uri: Uri, mut headers: HeaderMap, body: Vec<u8>) -> Self {
         // A walk over the few entries a built request has is cheaper than a hashed lookup.
-        for (name, value) in inner.headers_mut().iter_mut() {
+        for (name, value) in headers.iter_mut() {
             if name == AUTHORIZATION {
                 value.set_sensitive(true);
             }
         }
+        let mut inner = Request::new(SecretBody(body));
+        *inner.method_mut() = method;
+        *inner.uri_mut() = uri;
+        *inner.headers_mut() = headers;
         Self { inner }
     }
 
