@@ -55,13 +55,6 @@ pub(crate) struct Known<'de, const N: usize> {
     count: usize,
 }
 
-/// Whether two member names are equal: length and first byte before the full comparison, which
-/// tells most of a table's names apart without a call to `memcmp`.
-#[inline(always)]
-pub(crate) fn same_name(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.first() == b.first() && a == b
-}
-
 impl<'de, const N: usize> Known<'de, N> {
     pub(crate) fn empty() -> Self {
         Self {
@@ -149,7 +142,7 @@ impl<'de, const N: usize> Known<'de, N> {
     pub(crate) fn get(&self, names: &[&'static str; N], name: &str) -> Option<&Member<'de>> {
         names
             .iter()
-            .position(|n| same_name(n.as_bytes(), name.as_bytes()))
+            .position(|n| *n == name)
             .and_then(|i| self.slots[i].as_ref())
     }
 

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use crate::json::{same_name, Known, Member, ReadError};
+use crate::json::{Known, Member, ReadError};
 
 /// Containers nested this deep are refused as not JSON (`serde_json`'s recursion limit: its
 /// reader fails on the 128th nested `[` or `{`).
@@ -65,7 +65,7 @@ pub(crate) fn read_known_into<'de, const N: usize>(
             // UTF-8); any other is decoded and checked first, before its value is read.
             let (raw, escaped) = s.key_raw()?;
             let slot = match escaped {
-                false => names.iter().position(|n| same_name(n.as_bytes(), raw)),
+                false => names.iter().position(|n| n.as_bytes() == raw),
                 true => None,
             };
             let name = match slot {
