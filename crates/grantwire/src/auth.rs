@@ -10,7 +10,7 @@ use std::fmt;
 use std::time::SystemTime;
 
 use base64::Engine as _;
-use http::header::{HeaderValue, AUTHORIZATION};
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use http::HeaderMap;
 use zeroize::Zeroizing;
 
@@ -264,6 +264,16 @@ pub trait ClientAuthentication: Send + Sync {
         0
     }
 
+    /// A header this method sends unchanged with every request (for [`ClientSecretBasic`], its
+    /// `Authorization: Basic` value, marked sensitive), or `None`, the default. A
+    /// [`Client`](crate::Client) asks once, when it is configured, and puts the header in the
+    /// headers every form request starts from (a clone of them per request instead of a
+    /// hashed insert per header); [`ClientAuthentication::authenticate`] then finds it already
+    /// there and must accept that.
+    fn fixed_header(&self) -> Option<(HeaderName, HeaderValue)> {
+        None
+    }
+
     /// Adds this method's parameters and headers to a request.
     fn authenticate(
         &self,
@@ -379,8 +389,23 @@ impl ClientAuthentication for Unauthenticated {
 #[derive(Clone)]
 pub struct ClientSecretBasic {
     client_id: ClientId,
-    /// `Basic <base64>`, computed once.
-    header: Zeroizing<String>,
+    /// `Authorization: Basic <base64>`, built and checked once and marked sensitive. Every
+    /// request gets a clone, which shares these bytes (no copy per request); they are
+    /// overwritten with zeros when the last holder (this value, a clone of it, or a request not
+    /// yet dropped) lets go of them ([`WipedOnDrop`]). `None` only if the value could not be a
+    /// header value, which base64 output always can.
+    header: Option<HeaderValue>,
+}
+
+/// The bytes behind the cached `Authorization` value of [`ClientSecretBasic`]: owned by the
+/// `Bytes` every clone of the header value shares, and overwritten with zeros when that owner is
+/// dropped, after the last clone.
+struct WipedOnDrop(Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for WipedOnDrop {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl ClientSecretBasic {
@@ -415,6 +440,15 @@ impl ClientSecretBasic {
         let mut header = Zeroizing::new(String::with_capacity(6 + raw.len().div_ceil(3) * 4));
         header.push_str("Basic ");
         base64::engine::general_purpose::STANDARD.encode_string(raw, &mut header);
+        // Moved, not copied, into the shared owner: its capacity was exact, so no reallocation
+        // left an unwiped copy behind.
+        let bytes = Zeroizing::new(std::mem::take(&mut *header).into_bytes());
+        let header = HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(WipedOnDrop(bytes)))
+            .ok()
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            });
         Self { client_id, header }
     }
 }
@@ -434,24 +468,40 @@ impl ClientAuthentication for ClientSecretBasic {
     fn client_id(&self) -> Option<&ClientId> {
         Some(&self.client_id)
     }
+    fn fixed_header(&self) -> Option<(HeaderName, HeaderValue)> {
+        self.header.clone().map(|value| (AUTHORIZATION, value))
+    }
     fn authenticate(
         &self,
         parts: &mut AuthParts<'_>,
         _: &AuthTarget<'_>,
         _: &mut Context<'_>,
     ) -> Result<(), Error> {
-        let mut value =
-            HeaderValue::from_str(&self.header).map_err(|_| Error::InvalidParameter {
+        let ours = self
+            .header
+            .as_ref()
+            .ok_or_else(|| Error::InvalidParameter {
                 name: "Authorization".into(),
                 reason: "could not form the Basic header",
             })?;
-        value.set_sensitive(true);
-        if parts.headers.insert(AUTHORIZATION, value).is_some() {
-            return Err(Error::DuplicateParameter {
+        // A walk over the few headers of a request being built is cheaper than a hashed lookup.
+        match parts
+            .headers
+            .iter()
+            .find(|(name, _)| *name == AUTHORIZATION)
+        {
+            // Our own value, put there by the client's starting headers (`fixed_header`): the
+            // very bytes this method holds.
+            Some((_, there)) if there.as_bytes().as_ptr() == ours.as_bytes().as_ptr() => Ok(()),
+            Some(_) => Err(Error::DuplicateParameter {
                 name: "Authorization".into(),
-            });
+            }),
+            None => {
+                // A clone shares the method's bytes (see the `header` field): no copy.
+                parts.headers.insert(AUTHORIZATION, ours.clone());
+                Ok(())
+            }
         }
-        Ok(())
     }
 }
 
@@ -504,6 +554,10 @@ mod tests {
     use super::*;
 
     fn header_of(auth: &dyn ClientAuthentication) -> String {
+        header_value_of(auth).to_str().unwrap().to_owned()
+    }
+
+    fn header_value_of(auth: &dyn ClientAuthentication) -> HeaderValue {
         let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap());
         let mut form = Form::new();
         let mut headers = HeaderMap::new();
@@ -518,9 +572,23 @@ mod tests {
             &mut ctx,
         )
         .unwrap();
-        let v = headers.get(AUTHORIZATION).unwrap();
+        let v = headers.remove(AUTHORIZATION).unwrap();
         assert!(v.is_sensitive());
-        v.to_str().unwrap().to_owned()
+        v
+    }
+
+    #[test]
+    fn basic_header_bytes_are_shared_not_copied_per_request() {
+        // Every request's `Authorization` value shares the client's bytes (wiped when the last
+        // holder drops them) instead of leaving a fresh, never-wiped copy per request.
+        let a = ClientSecretBasic::new("s6BhdRkqt3".into(), ClientSecret::new("gX1fBat3bV"));
+        let first = header_value_of(&a);
+        let second = header_value_of(&a.clone());
+        assert_eq!(first.as_bytes().as_ptr(), second.as_bytes().as_ptr());
+        assert!(first.is_sensitive() && second.is_sensitive());
+        drop(a);
+        // The requests outlive the client: the bytes stay valid until the last one is dropped.
+        assert_eq!(first, "Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW");
     }
 
     #[test]
@@ -544,6 +612,51 @@ mod tests {
         assert!(
             ClientSecretBasic::without_form_encoding("a:b".into(), ClientSecret::new("x")).is_err()
         );
+    }
+
+    #[test]
+    fn basic_header_is_fixed_and_found_once_in_the_starting_headers() {
+        let a = ClientSecretBasic::new("s6BhdRkqt3".into(), ClientSecret::new("gX1fBat3bV"));
+        let (name, value) = a.fixed_header().unwrap();
+        assert_eq!(name, AUTHORIZATION);
+        assert!(value.is_sensitive());
+        assert_eq!(value, "Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW");
+        // The client's starting headers carry it; `authenticate` then adds nothing.
+        let server = AuthorizationServer::new(Endpoint::parse("https://as.example/token").unwrap());
+        let client = crate::Client::new(server.clone(), a.clone()).unwrap();
+        let mut headers = client.form_headers().clone();
+        assert_eq!(headers.len(), 3);
+        let mut form = Form::new();
+        let mut rng = |b: &mut [u8]| b.fill(0);
+        let target = AuthTarget::new(&server, server.token_endpoint());
+        let mut run = |headers: &mut HeaderMap| {
+            a.authenticate(
+                &mut AuthParts {
+                    form: &mut form,
+                    headers,
+                },
+                &target,
+                &mut Context::new(SystemTime::UNIX_EPOCH, &mut rng),
+            )
+        };
+        run(&mut headers).unwrap();
+        assert_eq!(headers.get_all(AUTHORIZATION).iter().count(), 1);
+        // Another value already there (even an equal one from elsewhere) is still refused.
+        let mut foreign = HeaderMap::new();
+        foreign.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW"),
+        );
+        assert!(matches!(
+            run(&mut foreign),
+            Err(Error::DuplicateParameter { .. })
+        ));
+        // Methods without a fixed header start from `Content-Type` and `Accept` only.
+        let post = ClientSecretPost::new("c".into(), ClientSecret::new("s"));
+        assert!(post.fixed_header().is_none());
+        let client = crate::Client::new(server, post).unwrap();
+        assert!(client.form_headers().get(AUTHORIZATION).is_none());
+        assert_eq!(client.form_headers().len(), 2);
     }
 
     #[test]

@@ -4,8 +4,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use http::HeaderMap;
+
 use crate::auth::{AuthMethod, AuthTarget, ClientAuthentication};
 use crate::endpoint::Endpoint;
+use crate::grant::form_headers;
 use crate::secret::ClientId;
 use crate::server::AuthorizationServer;
 use crate::Error;
@@ -16,7 +19,7 @@ use crate::Error;
 /// [`Client::new`] asks the authentication method whether it can work with the server
 /// ([`ClientAuthentication::check_server`]): an assertion whose audience is the issuer, for a
 /// server without an issuer, is refused there, before any request is built. Cloning is cheap
-/// (two `Arc`s), and a `Client` is `Send + Sync`.
+/// (three `Arc`s), and a `Client` is `Send + Sync`.
 ///
 /// ```
 /// use grantwire::{AuthorizationServer, Client, ClientId, ClientSecret, ClientSecretBasic, Endpoint};
@@ -29,6 +32,8 @@ use crate::Error;
 pub struct Client {
     server: Arc<AuthorizationServer>,
     auth: Arc<dyn ClientAuthentication>,
+    /// The headers every form request starts from ([`crate::grant::form_headers`]), built once.
+    form_headers: Arc<HeaderMap>,
 }
 
 impl Client {
@@ -49,7 +54,12 @@ impl Client {
         auth: Arc<dyn ClientAuthentication>,
     ) -> Result<Self, Error> {
         auth.check_server(&server)?;
-        Ok(Self { server, auth })
+        let form_headers = Arc::new(form_headers(&*auth));
+        Ok(Self {
+            server,
+            auth,
+            form_headers,
+        })
     }
 
     /// The authorization server.
@@ -70,6 +80,12 @@ impl Client {
     /// The client-authentication method.
     pub fn method(&self) -> AuthMethod {
         self.auth.method()
+    }
+
+    /// The headers a form request starts from: `Content-Type`, `Accept` and the
+    /// authentication method's [`ClientAuthentication::fixed_header`].
+    pub(crate) fn form_headers(&self) -> &HeaderMap {
+        &self.form_headers
     }
 
     /// The [`AuthTarget`] of a request to `endpoint`, one of this server's endpoints.

@@ -61,6 +61,22 @@ fn check_resource(resource: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The headers every form request starts from (RFC 6749 §4.1.3, §4.4.2: a form body; §5.1: a
+/// JSON answer), with `auth`'s [`ClientAuthentication::fixed_header`]; built once per
+/// [`Client`], cloned per request.
+pub(crate) fn form_headers(auth: &dyn ClientAuthentication) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(4);
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    if let Some((name, value)) = auth.fixed_header() {
+        headers.insert(name, value);
+    }
+    headers
+}
+
 /// Assembles a POST form request to `endpoint` (one of `client`'s server's endpoints): the
 /// grant's parameters, then client authentication, then the caller's extras (which may not repeat any name already present or
 /// reserved for this grant).
@@ -90,12 +106,8 @@ pub(crate) fn form_request(
     );
     let mut form = Form::with_capacity(capacity);
     fill(&mut form)?;
-    let mut headers = HeaderMap::with_capacity(4);
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/x-www-form-urlencoded"),
-    );
-    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    // A clone of the client's starting headers: no hashing per request.
+    let mut headers = client.form_headers().clone();
     auth.authenticate(
         &mut AuthParts {
             form: &mut form,

@@ -85,7 +85,9 @@ pub(crate) fn content_type(headers: &HeaderMap) -> Option<&str> {
 }
 
 pub(crate) fn is_json_content_type(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(CONTENT_TYPE) else {
+    // The first `Content-Type` value, as `HeaderMap::get` gives it: a walk over the few headers
+    // of a response is cheaper than a hashed lookup.
+    let Some((_, value)) = headers.iter().find(|(name, _)| *name == CONTENT_TYPE) else {
         return false;
     };
     // The common value, compared as bytes: no UTF-8 check, split or trim (the general path

@@ -20,9 +20,12 @@
 //! Metadata discovery ([`crate::Discovery::to_request`]) returns the same type, with an empty
 //! body, so a transport has one request type to send.
 //!
-//! Limit: header values are `http`'s shared, immutable bytes and cannot be wiped; only the
-//! `Authorization` of `client_secret_basic` is a secret there, and it lives on in the
-//! [`crate::ClientSecretBasic`] that made it anyway.
+//! Limit: header values are `http`'s shared, immutable bytes, which this crate cannot wipe in
+//! place. The one secret among them, the `Authorization` of `client_secret_basic`, is therefore
+//! not copied per request: every request shares the bytes the [`crate::ClientSecretBasic`]
+//! built once, and those are overwritten with zeros when the last holder (the method, a clone
+//! of it, or a request still alive) drops them. A transport that copies the value into its own
+//! buffers owns those copies.
 
 use std::fmt;
 
