@@ -14,6 +14,8 @@ use crate::material::{PrivateMaterial, PublicMaterial};
 
 #[cfg(feature = "aws-lc-rs")]
 mod aws_lc;
+#[cfg(feature = "rust-crypto")]
+mod hs256;
 #[cfg(any(feature = "ring", feature = "rust-crypto"))]
 mod p521_impl;
 #[cfg(feature = "ring")]

@@ -98,7 +98,9 @@ macro_rules! ring_like {
             fn finish(&self, rest: &[u8], more: &[u8], tag: &mut [u8; super::MAX_TAG]) -> usize {
                 let mut inner = self.inner.clone();
                 inner.update(rest);
-                inner.update(more);
+                if !more.is_empty() {
+                    inner.update(more);
+                }
                 let mut outer = self.outer.clone();
                 outer.update(inner.finish().as_ref());
                 super::put_tag(outer.finish().as_ref(), tag)

@@ -18,7 +18,7 @@ use sha2::{Digest as _, Sha256, Sha384, Sha512};
 
 use super::p521_impl::{self, P521Signer};
 use super::rng::{HedgeKey, HedgedRng};
-use super::{JwsSigner, Signature};
+use super::{JwsSigner, Signature, MAX_TAG};
 use crate::alg::{Algorithm, Curve, Family};
 use crate::error::Error;
 use crate::material::{PrivateMaterial, PublicMaterial, RsaPrivate, MAX_RSA_BITS};
@@ -117,40 +117,31 @@ impl super::MacState for HmacSigner {
     }
 
     fn finish(&self, rest: &[u8], more: &[u8], tag: &mut [u8; super::MAX_TAG]) -> usize {
-        use super::put_tag;
+        fn mac<M: Mac + Clone>(m: &M, rest: &[u8], more: &[u8], tag: &mut [u8; MAX_TAG]) -> usize {
+            let mut m = m.clone();
+            m.update(rest);
+            if !more.is_empty() {
+                m.update(more);
+            }
+            super::put_tag(&m.finalize().into_bytes(), tag)
+        }
         match self {
-            HmacSigner::S256(m) => put_tag(
-                &m.clone()
-                    .chain_update(rest)
-                    .chain_update(more)
-                    .finalize()
-                    .into_bytes(),
-                tag,
-            ),
-            HmacSigner::S384(m) => put_tag(
-                &m.clone()
-                    .chain_update(rest)
-                    .chain_update(more)
-                    .finalize()
-                    .into_bytes(),
-                tag,
-            ),
-            HmacSigner::S512(m) => put_tag(
-                &m.clone()
-                    .chain_update(rest)
-                    .chain_update(more)
-                    .finalize()
-                    .into_bytes(),
-                tag,
-            ),
+            HmacSigner::S256(m) => mac(m, rest, more, tag),
+            HmacSigner::S384(m) => mac(m, rest, more, tag),
+            HmacSigner::S512(m) => mac(m, rest, more, tag),
         }
     }
 }
 
+/// HS256 on SHA-256's compression function directly ([`super::hs256`]); HS384 and HS512 on
+/// the `hmac` crate's keyed state.
 pub(crate) fn prefix_mac(
     alg: Algorithm,
     secret: &[u8],
 ) -> Result<Box<dyn super::PrefixMac>, Error> {
+    if alg == Algorithm::HS256 {
+        return Ok(Box::new(super::hs256::Hs256::new(secret)));
+    }
     Ok(Box::new(hmac_signer(alg, secret)?))
 }
 
