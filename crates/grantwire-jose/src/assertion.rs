@@ -42,12 +42,6 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(300);
 const EXP: &[u8] = b"\"exp\":";
 /// The base64url characters of `:"` and the `jti` value (24 bytes).
 const JTI_CHARS: usize = 32;
-/// The longest tail (base64url of `"`, the extra claims and `}`) an HS* assertion copies next
-/// to its `jti` characters; a longer one is MACed and copied from where it is cached.
-const TAIL_INLINE: usize = 64;
-/// An HS* assertion's per-call bytes, wiped once: the `:"` + `jti` block, the tag, then the
-/// `jti` characters, the tail, `.` and the signature's characters (86 for HS512).
-const SCRATCH: usize = 24 + MAX_TAG + JTI_CHARS + TAIL_INLINE + 1 + 86;
 /// The name of the claim after the per-second ones.
 const JTI: &[u8] = b"\"jti\"";
 /// The longest per-second segment: two 19-digit numbers, or three with `nbf`, their names,
@@ -729,13 +723,14 @@ impl ClientAssertion {
         jti: &[u8; 16],
     ) -> Option<String> {
         // `:"` and the jti's 22 characters: 24 bytes, 32 base64 characters that depend on the
-        // jti alone (see `Constant`). Everything of this call lives in `scratch`, wiped once.
-        let mut scratch = [0u8; SCRATCH];
-        let (block, rest) = scratch.split_first_chunk_mut::<24>()?;
+        // jti alone (see `Constant`). The signature's characters follow them in `var`, so both
+        // are checked and wiped once.
+        let mut block = [0u8; 24];
         block[..2].copy_from_slice(b":\"");
         b64_groups(jti, &mut block[2..]);
-        let (tag, text) = rest.split_first_chunk_mut::<MAX_TAG>()?;
-        b64_groups(block, &mut text[..JTI_CHARS]);
+        let mut var = [0u8; JTI_CHARS + 86];
+        b64_groups(&block, &mut var[..JTI_CHARS]);
+        wipe(&mut block);
         let first = home_slot();
         let mut jwt = None;
         for k in 0..SHARDS {
@@ -745,55 +740,42 @@ impl ClientAssertion {
                 Err(TryLockError::Poisoned(e)) => e.into_inner(),
                 Err(TryLockError::WouldBlock) => continue,
             };
-            jwt = self.mint_in(&mut guard, constant, mac, iat, tag, text).ok();
+            jwt = self.mint_in(&mut guard, constant, mac, iat, &mut var).ok();
             break;
         }
-        wipe(&mut scratch);
+        wipe(&mut var);
         jwt
     }
 
     /// The assertion from `slot`: its state for second `iat` (brought up to date first) MACs
-    /// the `jti` characters (the start of `text`) and the tail. `text` then holds, in a row,
-    /// the `jti` characters, the tail (when it is at most [`TAIL_INLINE`] long: then the MAC
-    /// input is one slice and the assertion two copies), `.` and the signature's characters.
+    /// the `jti` characters (the start of `var`) and the tail; the signature's characters go
+    /// after them in `var`.
     fn mint_in(
         &self,
         slot: &mut Slot,
         constant: &Constant,
         mac: &dyn PrefixMac,
         iat: i64,
-        tag: &mut [u8; MAX_TAG],
-        text: &mut [u8],
+        var: &mut [u8; JTI_CHARS + 86],
     ) -> Result<String, Error> {
         let second = match slot.second {
             Some(ref second) if second.iat == iat => second,
             ref mut stale => stale.insert(self.second(&mut slot.constant, constant, mac, iat)),
         };
         let (prefix, tail) = second.text.split_at(second.start);
-        let inline = tail.len() <= TAIL_INLINE;
-        let (n, dot) = if inline {
-            let end = JTI_CHARS + tail.len();
-            text[JTI_CHARS..end].copy_from_slice(tail.as_bytes());
-            (second.state.finish(&text[..end], &[], tag), end)
-        } else {
-            let n = second
-                .state
-                .finish(&text[..JTI_CHARS], tail.as_bytes(), tag);
-            (n, JTI_CHARS)
-        };
-        text[dot] = b'.';
-        let m = b64_tag(tag, n, &mut text[dot + 1..]);
-        let text = ascii(&text[..dot + 1 + m])?;
-        let mut out = String::with_capacity(second.text.len() + JTI_CHARS + 1 + m);
+        let (chars, sig) = var.split_at_mut(JTI_CHARS);
+        let mut tag = [0u8; MAX_TAG];
+        let n = second.state.finish(chars, tail.as_bytes(), &mut tag);
+        let m = b64_tag(&tag, n, sig);
+        wipe(&mut tag[..n]);
+        let text = ascii(&var[..JTI_CHARS + m])?;
+        let (chars, sig) = text.split_at(JTI_CHARS);
+        let mut out = String::with_capacity(second.text.len() + text.len() + 1);
         out.push_str(prefix);
-        if inline {
-            out.push_str(text);
-        } else {
-            let (chars, signature) = text.split_at(JTI_CHARS);
-            out.push_str(chars);
-            out.push_str(tail);
-            out.push_str(signature);
-        }
+        out.push_str(chars);
+        out.push_str(tail);
+        out.push('.');
+        out.push_str(sig);
         Ok(out)
     }
 
