@@ -672,18 +672,16 @@ impl ClientAssertion {
         let constant = self
             .constant
             .get_or_init(|| Arc::new(self.build_constant(audience, true)));
+        if let (Some(slots), Some(mac)) = (&constant.slots, self.key.prefix_mac()) {
+            if *constant.audience == *audience {
+                if let Some(jwt) = self.mint_cached(constant, slots, mac, iat, entropy) {
+                    return Ok(SecretString::new(jwt));
+                }
+            }
+        }
         let mut jti = [0u8; 16];
         entropy.fill_bytes(&mut jti);
-        let cached = match (&constant.slots, self.key.prefix_mac()) {
-            (Some(slots), Some(mac)) if *constant.audience == *audience => {
-                self.mint_cached(constant, slots, mac, iat, &jti)
-            }
-            _ => None,
-        };
-        let jwt = match cached {
-            Some(jwt) => Ok(jwt),
-            None => self.mint_from_scratch(constant, audience, iat, &jti, entropy),
-        };
+        let jwt = self.mint_from_scratch(constant, audience, iat, &jti, entropy);
         wipe(&mut jti);
         Ok(SecretString::new(jwt?))
     }
@@ -713,26 +711,16 @@ impl ClientAssertion {
     }
 
     /// [`ClientAssertion::mint`] for an HS* key from the MAC state of a free slot: `None` when
-    /// every slot is taken.
+    /// every slot is taken (then nothing was drawn from `entropy`).
     fn mint_cached(
         &self,
         constant: &Constant,
         slots: &[Mutex<Slot>; SHARDS],
         mac: &dyn PrefixMac,
         iat: i64,
-        jti: &[u8; 16],
+        entropy: &mut dyn Entropy,
     ) -> Option<String> {
-        // `:"` and the jti's 22 characters: 24 bytes, 32 base64 characters that depend on the
-        // jti alone (see `Constant`). The signature's characters follow them in `var`, so both
-        // are checked and wiped once.
-        let mut block = [0u8; 24];
-        block[..2].copy_from_slice(b":\"");
-        b64_groups(jti, &mut block[2..]);
-        let mut var = [0u8; JTI_CHARS + 86];
-        b64_groups(&block, &mut var[..JTI_CHARS]);
-        wipe(&mut block);
         let first = home_slot();
-        let mut jwt = None;
         for k in 0..SHARDS {
             let mut guard = match slots[(first + k) % SHARDS].try_lock() {
                 Ok(guard) => guard,
@@ -740,43 +728,63 @@ impl ClientAssertion {
                 Err(TryLockError::Poisoned(e)) => e.into_inner(),
                 Err(TryLockError::WouldBlock) => continue,
             };
-            jwt = self.mint_in(&mut guard, constant, mac, iat, &mut var).ok();
-            break;
+            return self.mint_in(&mut guard, constant, mac, iat, entropy).ok();
         }
-        wipe(&mut var);
-        jwt
+        None
     }
 
     /// The assertion from `slot`: its state for second `iat` (brought up to date first) MACs
-    /// the `jti` characters (the start of `var`) and the tail; the signature's characters go
-    /// after them in `var`.
+    /// the `jti` characters and the tail. What does not depend on the `jti` (the state, the
+    /// output and its prefix) is ready before the `jti` is drawn: a draw from the OS is a
+    /// system call, which leaves caches colder for what follows it.
     fn mint_in(
         &self,
         slot: &mut Slot,
         constant: &Constant,
         mac: &dyn PrefixMac,
         iat: i64,
-        var: &mut [u8; JTI_CHARS + 86],
+        entropy: &mut dyn Entropy,
     ) -> Result<String, Error> {
         let second = match slot.second {
             Some(ref second) if second.iat == iat => second,
             ref mut stale => stale.insert(self.second(&mut slot.constant, constant, mac, iat)),
         };
         let (prefix, tail) = second.text.split_at(second.start);
+        let signed = second.text.len() + JTI_CHARS;
+        let mut out = String::with_capacity(signed + 1 + base64_len(self.key.signature_len()));
+        out.push_str(prefix);
+        let mut jti = [0u8; 16];
+        entropy.fill_bytes(&mut jti);
+        // `:"` and the jti's 22 characters: 24 bytes, 32 base64 characters that depend on the
+        // jti alone (see `Constant`). The signature's characters follow them in `var`, so both
+        // are checked and wiped once.
+        let mut block = [0u8; 24];
+        block[..2].copy_from_slice(b":\"");
+        b64_groups(&jti, &mut block[2..]);
+        wipe(&mut jti);
+        let mut var = [0u8; JTI_CHARS + 86];
+        b64_groups(&block, &mut var[..JTI_CHARS]);
+        wipe(&mut block);
         let (chars, sig) = var.split_at_mut(JTI_CHARS);
         let mut tag = [0u8; MAX_TAG];
         let n = second.state.finish(chars, tail.as_bytes(), &mut tag);
         let m = b64_tag(&tag, n, sig);
         wipe(&mut tag[..n]);
-        let text = ascii(&var[..JTI_CHARS + m])?;
-        let (chars, sig) = text.split_at(JTI_CHARS);
-        let mut out = String::with_capacity(second.text.len() + text.len() + 1);
-        out.push_str(prefix);
-        out.push_str(chars);
-        out.push_str(tail);
-        out.push('.');
-        out.push_str(sig);
-        Ok(out)
+        let built = ascii(&var[..JTI_CHARS + m]).map(|text| {
+            let (chars, sig) = text.split_at(JTI_CHARS);
+            out.push_str(chars);
+            out.push_str(tail);
+            out.push('.');
+            out.push_str(sig);
+        });
+        wipe(&mut var);
+        match built {
+            Ok(()) => Ok(out),
+            Err(e) => {
+                out.zeroize();
+                Err(e)
+            }
+        }
     }
 
     /// A slot's entry for second `iat`, from the slot's state after the [`Constant`] (computed
