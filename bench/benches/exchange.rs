@@ -34,7 +34,8 @@ use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 use grantwire_bench::exchange::{
-    CannedExchange, Oauth2Client, CLIENT_ID, CLIENT_SECRET, SCOPE, TOKEN_LEN, TOKEN_URL,
+    self as shared, canned_transport, CannedExchange, Oauth2Client, CLIENT_ID, CLIENT_SECRET,
+    SCOPE, TOKEN_LEN, TOKEN_URL,
 };
 use grantwire_bench::samples::{timed, Samples, SAMPLE_SIZE};
 
@@ -107,25 +108,9 @@ fn grantwire_exchange(fx: &Fixture) -> grantwire::TokenResponse {
     grantwire::TokenResponse::parse(&response, fx.received_at).expect("grantwire parse")
 }
 
-/// The canned synchronous HTTP function oauth2 calls: consumes the request, returns a copy of
-/// the canned response (oauth2 takes it by value).
-fn canned_transport(
-    response: &http::Response<Vec<u8>>,
-) -> impl Fn(oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Infallible> + '_ {
-    move |request| {
-        black_box(request);
-        Ok(response.clone())
-    }
-}
-
 #[inline(never)]
 fn oauth2_exchange(fx: &Fixture) -> oauth2::basic::BasicTokenResponse {
-    fx.oauth2
-        .exchange_client_credentials()
-        .add_scope(oauth2::Scope::new("read".into()))
-        .add_scope(oauth2::Scope::new("write".into()))
-        .request(&canned_transport(&fx.response))
-        .expect("oauth2 exchange")
+    shared::oauth2_exchange(&fx.oauth2, &canned_transport(&fx.response))
 }
 
 /// What the hand-rolled floor keeps of a token response.

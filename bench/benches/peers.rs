@@ -550,33 +550,23 @@ fn assertion_group(alg: Algorithm) -> Group {
 // ---------------------------------------------------------------------------------------------
 // The client-credentials exchange and the token parse (the shape of benches/exchange.rs).
 
-use grantwire_bench::exchange::{CannedExchange, Oauth2Client, SCOPE, TOKEN_URL};
+use grantwire_bench::exchange::{oauth2_exchange, CannedExchange, SCOPE, TOKEN_URL};
 use grantwire_bench::exchange::{CLIENT_ID as EX_CLIENT_ID, CLIENT_SECRET as EX_CLIENT_SECRET};
 
-struct Exchange {
-    token: String,
-    response: http::Response<Vec<u8>>,
-    client: grantwire::Client,
-    grant: grantwire::ClientCredentials,
-    oauth2: Oauth2Client,
+/// The canned exchange of `benches/exchange.rs`, with the steps this table times.
+struct Exchange(CannedExchange);
+
+impl std::ops::Deref for Exchange {
+    type Target = CannedExchange;
+
+    fn deref(&self) -> &CannedExchange {
+        &self.0
+    }
 }
 
 impl Exchange {
     fn new() -> Self {
-        let CannedExchange {
-            token,
-            response,
-            client,
-            grant,
-            oauth2,
-        } = CannedExchange::new();
-        Self {
-            token,
-            response,
-            client,
-            grant,
-            oauth2,
-        }
+        Self(CannedExchange::new())
     }
 
     /// The canned transport both sides call: takes the request, answers a copy of the canned
@@ -614,12 +604,7 @@ impl Exchange {
         &self,
         transport: &impl Fn(oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Infallible>,
     ) -> oauth2::basic::BasicTokenResponse {
-        self.oauth2
-            .exchange_client_credentials()
-            .add_scope(oauth2::Scope::new("read".into()))
-            .add_scope(oauth2::Scope::new("write".into()))
-            .request(transport)
-            .expect("oauth2 exchange")
+        oauth2_exchange(&self.oauth2, transport)
     }
 
     fn check_request(&self, request: &http::Request<Vec<u8>>) {

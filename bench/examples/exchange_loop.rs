@@ -16,7 +16,7 @@
 use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use grantwire_bench::exchange::CannedExchange;
+use grantwire_bench::exchange::{canned_transport, oauth2_exchange, CannedExchange};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -33,7 +33,10 @@ fn main() {
         let started = std::time::Instant::now();
         for _ in 0..n {
             match what.as_str() {
-                "oauth2" => drop(black_box(oauth2_exchange(&x))),
+                "oauth2" => drop(black_box(oauth2_exchange(
+                    &x.oauth2,
+                    &canned_transport(&x.response),
+                ))),
                 // The steps of grantwire's exchange alone.
                 "build" => drop(black_box(grantwire_build(&x, now))),
                 "parse" => drop(black_box(
@@ -69,17 +72,4 @@ fn grantwire_exchange(x: &CannedExchange, now: SystemTime) -> grantwire::TokenRe
     black_box(request);
     let response = x.response.clone();
     grantwire::TokenResponse::parse(&response, now).expect("grantwire parse")
-}
-
-#[inline(never)]
-fn oauth2_exchange(x: &CannedExchange) -> oauth2::basic::BasicTokenResponse {
-    x.oauth2
-        .exchange_client_credentials()
-        .add_scope(oauth2::Scope::new("read".into()))
-        .add_scope(oauth2::Scope::new("write".into()))
-        .request(&|request: oauth2::HttpRequest| {
-            black_box(request);
-            Ok::<_, std::convert::Infallible>(x.response.clone())
-        })
-        .expect("oauth2 exchange")
 }

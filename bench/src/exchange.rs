@@ -3,6 +3,9 @@
 //! `200`, `Content-Type: application/json`, `Cache-Control: no-store`, an 800-character
 //! JWT-shaped Bearer token, `expires_in` 3600, the scope echoed.
 
+use std::convert::Infallible;
+use std::hint::black_box;
+
 use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 
 /// The token endpoint both clients call.
@@ -81,6 +84,31 @@ impl Default for CannedExchange {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The canned transport for `oauth2`: takes the request (black-boxed, dropped) and answers a
+/// clone of `response`.
+pub fn canned_transport(
+    response: &http::Response<Vec<u8>>,
+) -> impl Fn(oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Infallible> + '_ {
+    move |request| {
+        black_box(request);
+        Ok(response.clone())
+    }
+}
+
+/// `oauth2`'s client-credentials exchange (scopes `read` and `write`) through `transport`.
+#[inline(never)]
+pub fn oauth2_exchange(
+    client: &Oauth2Client,
+    transport: &impl Fn(oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Infallible>,
+) -> oauth2::basic::BasicTokenResponse {
+    client
+        .exchange_client_credentials()
+        .add_scope(oauth2::Scope::new("read".into()))
+        .add_scope(oauth2::Scope::new("write".into()))
+        .request(transport)
+        .expect("oauth2 exchange")
 }
 
 /// A JWT-shaped access token of exactly [`TOKEN_LEN`] characters, deterministic.
