@@ -6,11 +6,10 @@
 //! the reference-count increment of one shared `Arc` (its cache line bounces between cores).
 //!
 //! - Copies: the token is copied once per core (a power of two, 2 to 16) and each thread hands
-//!   out the `Arc` of its own copy; copy 0 is the lifecycle's own `Arc`, the others are made by
-//!   the first hit of a thread holding their index (not when the token is stored, so a fetch
-//!   copies nothing). A thread's copy index is the one fewest live threads hold when it first
-//!   hits, and is released when the thread ends, so as many threads as copies (a runtime's
-//!   workers, one per core) never share one. Every copy zeroizes its access token when dropped.
+//!   out the `Arc` of its own copy; copy 0 is the lifecycle's own `Arc`. A thread's copy index
+//!   is the one fewest live threads hold when it first hits, and is released when the thread
+//!   ends, so as many threads as copies (a runtime's workers, one per core) never share one.
+//!   Every copy zeroizes its access token when dropped.
 //! - Clock (Linux and Android): far from the deadline, the hit reads the kernel's coarse
 //!   monotonic clock (`CLOCK_MONOTONIC_COARSE`, a few ns: the time of the last timer tick).
 //!   That clock is the monotonic clock `Instant` reads, as of the last tick, so it never runs
@@ -36,12 +35,8 @@ const MAX_COPIES: usize = 16;
 
 /// The fresh token as a cache hit reads it.
 pub(crate) struct Cached {
-    /// The lifecycle's own `Arc` (copy 0).
-    first: Arc<Token>,
-    /// Copies 1.. of the token (a power of two in all, with `first`), each made by the first
-    /// hit of a thread holding its index: a fetch stores the token once, and a process whose
-    /// hits all come from one thread never copies it.
-    copies: Box<[OnceLock<Arc<Token>>]>,
+    /// Copies of the token, a power of two of them; index 0 is the lifecycle's own `Arc`.
+    copies: Box<[Arc<Token>]>,
     /// Coarse-clock nanoseconds before which the token is certainly fresh; 0 for none.
     fast_until: u64,
 }
@@ -50,9 +45,17 @@ impl Cached {
     /// The cache entry for `token`, which is fresh until `fresh_until` (for a clock past its
     /// receipt; `None` when that instant is not representable).
     pub(crate) fn new(token: &Arc<Token>, fresh_until: Option<Instant>) -> Cached {
+        let copies = (0..copies())
+            .map(|i| {
+                if i == 0 {
+                    Arc::clone(token)
+                } else {
+                    Arc::new(Token::clone(token))
+                }
+            })
+            .collect();
         Cached {
-            first: Arc::clone(token),
-            copies: (1..copies()).map(|_| OnceLock::new()).collect(),
+            copies,
             fast_until: fresh_until.map_or(0, coarse::deadline),
         }
     }
@@ -60,20 +63,14 @@ impl Cached {
     /// The lifecycle's own `Arc`.
     #[inline]
     pub(crate) fn token(&self) -> &Arc<Token> {
-        &self.first
+        &self.copies[0]
     }
 
     /// This thread's copy (copy 0 for a hit from a thread-local destructor, after the slot's).
-    /// The first hit of a thread on another index makes that copy (once per token and index;
-    /// a second thread arriving meanwhile waits for it).
     #[inline]
     pub(crate) fn for_this_thread(&self) -> &Arc<Token> {
-        // `copies` holds copies 1..n of n, a power of two: the index is the slot's modulo n.
-        let i = SLOT.try_with(|s| s.0).unwrap_or(0) & self.copies.len();
-        match i.checked_sub(1).and_then(|k| self.copies.get(k)) {
-            Some(copy) => copy.get_or_init(|| Arc::new(Token::clone(&self.first))),
-            None => &self.first,
-        }
+        let i = SLOT.try_with(|s| s.0).unwrap_or(0) & (self.copies.len() - 1);
+        &self.copies[i]
     }
 
     /// Whether the token is fresh now: certainly so by the coarse clock, or by `precise` (the
